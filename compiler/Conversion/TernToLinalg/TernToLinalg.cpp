@@ -1,0 +1,481 @@
+//===- TernToLinalg.cpp - tern ops to linalg/tensor/scf on tensors --------===//
+//
+// Every lowering keeps the order of floating-point operations that
+// docs/model-spec (and examples/reference) uses, so that compiled logits match
+// the reference to float rounding.
+//
+#include "compiler/Conversion/Passes.h"
+#include "dialects/Tern/IR/Packing.h"
+#include "dialects/Tern/IR/TernOps.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_CONVERTTERNTOLINALG
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace mlir::tern;
+
+namespace {
+
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+//===----------------------------------------------------------------------===//
+// Small builders
+//===----------------------------------------------------------------------===//
+
+Value f32Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+}
+
+/// An uninitialised tensor shaped like `dims` of `like` (dynamic sizes read
+/// from it), with element type `elementType`.
+Value emptyLike(OpBuilder &b, Location loc, Value like, ArrayRef<int64_t> dims,
+                Type elementType) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : dims)
+    sizes.push_back(tensor::getMixedSize(b, loc, like, d));
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value filled(OpBuilder &b, Location loc, Value empty, Value value) {
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value one = f32Const(b, loc, 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+
+Value silu(OpBuilder &b, Location loc, Value x) {
+  return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, x));
+}
+
+/// Identity map and the map dropping the last dimension, for rank `rank`.
+AffineMap identity(MLIRContext *ctx, unsigned rank) {
+  return AffineMap::getMultiDimIdentityMap(rank, ctx);
+}
+AffineMap dropLast(MLIRContext *ctx, unsigned rank) {
+  return identity(ctx, rank).getMajorSubMap(rank - 1);
+}
+AffineMap onlyLast(MLIRContext *ctx, unsigned rank) {
+  return AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
+}
+
+SmallVector<IteratorType> parallels(unsigned rank) { return SmallVector<IteratorType>(rank, kPar); }
+
+/// sum over the last dimension of x*x: the first half of an RMS norm.
+Value sumOfSquares(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<int64_t> outer = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
+  Value acc = filled(b, loc, emptyLike(b, loc, x, outer, b.getF32Type()), f32Const(b, loc, 0));
+  SmallVector<IteratorType> iters = parallels(rank);
+  iters.back() = kRed;
+  MLIRContext *ctx = b.getContext();
+  return linalg::GenericOp::create(
+             b, loc, acc.getType(), ValueRange{x}, ValueRange{acc},
+             ArrayRef<AffineMap>{identity(ctx, rank), dropLast(ctx, rank)}, iters,
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               Value sq = arith::MulFOp::create(b, loc, args[0], args[0]);
+               linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, args[1], sq)});
+             })
+      .getResult(0);
+}
+
+/// 1 / sqrt(sum / n + eps): the per-row factor of an RMS norm.
+Value rmsFactor(OpBuilder &b, Location loc, Value sum, Value n, Value eps) {
+  Value mean = arith::DivFOp::create(b, loc, sum, n);
+  Value root = math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, mean, eps));
+  return arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0), root);
+}
+
+/// The size of x's last dimension as an f32 value.
+Value lastDimAsFloat(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Value dim = tensor::DimOp::create(b, loc, x, type.getRank() - 1);
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), dim);
+  return arith::UIToFPOp::create(b, loc, b.getF32Type(), i64);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct LowerRMSNorm : OpConversionPattern<RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+    Value sum = sumOfSquares(rewriter, loc, x);
+    Value n = lastDimAsFloat(rewriter, loc, x);
+    Value eps = f32Const(rewriter, loc, op.getEpsilon().convertToFloat());
+    Value out = emptyLike(rewriter, loc, x, llvm::to_vector(llvm::seq<int64_t>(0, rank)),
+                          rewriter.getF32Type());
+    MLIRContext *ctx = getContext();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, out.getType(), ValueRange{x, sum, adaptor.getWeight()}, ValueRange{out},
+        ArrayRef<AffineMap>{identity(ctx, rank), dropLast(ctx, rank), onlyLast(ctx, rank),
+                            identity(ctx, rank)},
+        parallels(rank), [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value r = rmsFactor(b, loc, args[1], n, eps);
+          Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r), args[2]);
+          linalg::YieldOp::create(b, loc, y);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerSwishGateNorm : OpConversionPattern<SwishGateNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SwishGateNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value g = adaptor.getGate();
+    Value sum = sumOfSquares(rewriter, loc, g);
+    Value n = lastDimAsFloat(rewriter, loc, g);
+    Value eps = f32Const(rewriter, loc, op.getEpsilon().convertToFloat());
+    Value out = emptyLike(rewriter, loc, g, {0, 1}, rewriter.getF32Type());
+    MLIRContext *ctx = getContext();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, out.getType(), ValueRange{g, sum, adaptor.getWeight(), adaptor.getHidden()},
+        ValueRange{out},
+        ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2), onlyLast(ctx, 2),
+                            identity(ctx, 2), identity(ctx, 2)},
+        parallels(2), [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value r = rmsFactor(b, loc, args[1], n, eps);
+          Value normed =
+              arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r), args[2]);
+          Value gated = arith::MulFOp::create(b, loc, normed, args[3]);
+          linalg::YieldOp::create(b, loc, ValueRange{arith::MulFOp::create(b, loc, gated, sigmoid(b, loc, args[3]))});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerEmbedding : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = adaptor.getTable(), ids = adaptor.getIds();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, ids, 0),
+                                    tensor::getMixedSize(rewriter, loc, table, 1)};
+    Value out = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getF32Type());
+    MLIRContext *ctx = getContext();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, resultType, ValueRange{ids}, ValueRange{out},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, getAffineDimExpr(0, ctx)), identity(ctx, 2)},
+        parallels(2), [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value row = arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
+          Value col = linalg::IndexOp::create(b, loc, 1);
+          Value v = tensor::ExtractOp::create(b, loc, table, ValueRange{row, col});
+          if (!v.getType().isF32())
+            v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+          linalg::YieldOp::create(b, loc, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerForgetGate : OpConversionPattern<ForgetGateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ForgetGateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value z = adaptor.getInput();
+    Value out = emptyLike(rewriter, loc, z, {0, 1}, rewriter.getF32Type());
+    MLIRContext *ctx = getContext();
+    SmallVector<Value> inputs{z};
+    SmallVector<AffineMap> maps{identity(ctx, 2)};
+    if (Value lb = adaptor.getLowerBound()) {
+      inputs.push_back(lb);
+      maps.push_back(onlyLast(ctx, 2));
+    }
+    maps.push_back(identity(ctx, 2));
+    bool bounded = inputs.size() == 2;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, out.getType(), inputs, ValueRange{out}, maps, parallels(2),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value f = sigmoid(b, loc, args[0]);
+          if (bounded) {
+            Value lb = args[1];
+            Value rest = arith::SubFOp::create(b, loc, f32Const(b, loc, 1.0), lb);
+            f = arith::AddFOp::create(b, loc, lb, arith::MulFOp::create(b, loc, rest, f));
+          }
+          linalg::YieldOp::create(b, loc, f);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerMLGRU : OpConversionPattern<MLGRUOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MLGRUOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value i = adaptor.getInput(), f = adaptor.getForget(), h0 = adaptor.getInitialState();
+    MLIRContext *ctx = getContext();
+    // a = silu(i) * (1 - f), for every token at once.
+    Value aInit = emptyLike(rewriter, loc, i, {0, 1}, rewriter.getF32Type());
+    Value a = linalg::GenericOp::create(
+                  rewriter, loc, aInit.getType(), ValueRange{i, f}, ValueRange{aInit},
+                  ArrayRef<AffineMap>{identity(ctx, 2), identity(ctx, 2), identity(ctx, 2)},
+                  parallels(2),
+                  [&](OpBuilder &b, Location loc, ValueRange args) {
+                    Value keep = arith::SubFOp::create(b, loc, f32Const(b, loc, 1.0), args[1]);
+                    linalg::YieldOp::create(
+                        b, loc, ValueRange{arith::MulFOp::create(b, loc, silu(b, loc, args[0]), keep)});
+                  })
+                  .getResult(0);
+
+    // h_t = f_t * h_{t-1} + a_t, one token after the other; h is updated in place.
+    Value tokens = tensor::DimOp::create(rewriter, loc, i, 0);
+    OpFoldResult hidden = tensor::getMixedSize(rewriter, loc, i, 1);
+    Value hiddenInit = emptyLike(rewriter, loc, i, {0, 1}, rewriter.getF32Type());
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, tokens, one, ValueRange{h0, hiddenInit},
+        [&](OpBuilder &b, Location loc, Value t, ValueRange iter) {
+          SmallVector<OpFoldResult> offsets{t, b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), hidden};
+          SmallVector<OpFoldResult> strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+          auto rowType = cast<RankedTensorType>(h0.getType());
+          Value ft = tensor::ExtractSliceOp::create(b, loc, rowType, f, offsets, sizes, strides);
+          Value at = tensor::ExtractSliceOp::create(b, loc, rowType, a, offsets, sizes, strides);
+          Value h = linalg::GenericOp::create(
+                        b, loc, rowType, ValueRange{ft, at}, ValueRange{iter[0]},
+                        ArrayRef<AffineMap>{identity(ctx, 1), identity(ctx, 1), identity(ctx, 1)},
+                        parallels(1),
+                        [&](OpBuilder &b, Location loc, ValueRange args) {
+                          Value fh = arith::MulFOp::create(b, loc, args[0], args[2]);
+                          linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, fh, args[1])});
+                        })
+                        .getResult(0);
+          Value all = tensor::InsertSliceOp::create(b, loc, h, iter[1], offsets, sizes, strides);
+          scf::YieldOp::create(b, loc, ValueRange{h, all});
+        });
+    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    return success();
+  }
+};
+
+struct LowerGLU : OpConversionPattern<GLUOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GLUOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    if (resultType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "GLU width must be static");
+    int64_t half = resultType.getDimSize(1);
+    OpFoldResult tokens = tensor::getMixedSize(rewriter, loc, x, 0);
+    SmallVector<OpFoldResult> sizes{tokens, rewriter.getIndexAttr(half)};
+    SmallVector<OpFoldResult> strides{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
+    auto slice = [&](int64_t col) {
+      SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0), rewriter.getIndexAttr(col)};
+      return tensor::ExtractSliceOp::create(rewriter, loc, x, offsets, sizes, strides);
+    };
+    Value gate = slice(0), up = slice(half);
+    Value out = tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getF32Type());
+    MLIRContext *ctx = getContext();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, resultType, ValueRange{gate, up}, ValueRange{out},
+        ArrayRef<AffineMap>{identity(ctx, 2), identity(ctx, 2), identity(ctx, 2)}, parallels(2),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          linalg::YieldOp::create(b, loc, ValueRange{arith::MulFOp::create(b, loc, silu(b, loc, args[0]), args[1])});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerQuantize : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value y = adaptor.getInput();
+    MLIRContext *ctx = getContext();
+    // absmax per row
+    Value maxInit =
+        filled(rewriter, loc, emptyLike(rewriter, loc, y, {0}, rewriter.getF32Type()),
+               f32Const(rewriter, loc, 0));
+    Value absMax = linalg::GenericOp::create(
+                       rewriter, loc, maxInit.getType(), ValueRange{y}, ValueRange{maxInit},
+                       ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2)},
+                       ArrayRef<IteratorType>{kPar, kRed},
+                       [](OpBuilder &b, Location loc, ValueRange args) {
+                         Value a = math::AbsFOp::create(b, loc, args[0]);
+                         linalg::YieldOp::create(b, loc, ValueRange{arith::MaximumFOp::create(b, loc, args[1], a)});
+                       })
+                       .getResult(0);
+    // s_x = 127 / max(absmax, 1e-5)
+    Value scaleInit = emptyLike(rewriter, loc, y, {0}, rewriter.getF32Type());
+    Value scale = linalg::GenericOp::create(
+                      rewriter, loc, scaleInit.getType(), ValueRange{absMax}, ValueRange{scaleInit},
+                      ArrayRef<AffineMap>{identity(ctx, 1), identity(ctx, 1)}, parallels(1),
+                      [](OpBuilder &b, Location loc, ValueRange args) {
+                        Value m = arith::MaximumFOp::create(b, loc, args[0], f32Const(b, loc, 1e-5));
+                        linalg::YieldOp::create(b, loc, ValueRange{arith::DivFOp::create(b, loc, f32Const(b, loc, 127.0), m)});
+                      })
+                      .getResult(0);
+    // q = clamp(round_half_away(y * s_x), -128, 127)
+    Value qInit = emptyLike(rewriter, loc, y, {0, 1}, rewriter.getI8Type());
+    Value q = linalg::GenericOp::create(
+                  rewriter, loc, qInit.getType(), ValueRange{y, scale}, ValueRange{qInit},
+                  ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2), identity(ctx, 2)},
+                  parallels(2),
+                  [](OpBuilder &b, Location loc, ValueRange args) {
+                    Value r = math::RoundOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], args[1]));
+                    r = arith::MaximumFOp::create(b, loc, r, f32Const(b, loc, -128.0));
+                    r = arith::MinimumFOp::create(b, loc, r, f32Const(b, loc, 127.0));
+                    linalg::YieldOp::create(b, loc, ValueRange{arith::FPToSIOp::create(b, loc, b.getI8Type(), r)});
+                  })
+                  .getResult(0);
+    rewriter.replaceOp(op, {q, scale});
+    return success();
+  }
+};
+
+/// The trit (-1, 0, 1 as i32) for column `k` from its storage byte.
+Value decodeTrit(OpBuilder &b, Location loc, Value byte, Value k, Packing packing) {
+  Type i32 = b.getI32Type();
+  auto c32 = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i32, v); };
+  if (packing == Packing::none)
+    return arith::ExtSIOp::create(b, loc, i32, byte);
+  Value code = arith::ExtUIOp::create(b, loc, i32, byte);
+  Value kk = arith::IndexCastOp::create(b, loc, i32, k);
+  if (packing == Packing::two_bit) {
+    Value shift = arith::ShLIOp::create(b, loc, arith::RemUIOp::create(b, loc, kk, c32(4)), c32(1));
+    code = arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, code, shift), c32(3));
+  } else { // base3: digit k%5 of the byte
+    Value digit = arith::RemUIOp::create(b, loc, kk, c32(5));
+    Value divisor = c32(1);
+    for (int64_t d = 1, p = 3; d < 5; ++d, p *= 3) {
+      Value isD = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, c32(d));
+      divisor = arith::SelectOp::create(b, loc, isD, c32(p), divisor);
+    }
+    code = arith::RemUIOp::create(b, loc, arith::DivUIOp::create(b, loc, code, divisor), c32(3));
+  }
+  return arith::SubIOp::create(b, loc, code, c32(1));
+}
+
+struct LowerTernaryAccumulate : OpConversionPattern<TernaryAccumulateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TernaryAccumulateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto trits = cast<TritsType>(op.getWeight().getType());
+    Packing packing = trits.getPacking();
+    int64_t per = tritsPerByte(packing);
+    Value q = adaptor.getInput(), w = adaptor.getWeight();
+    MLIRContext *ctx = getContext();
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, q, 0),
+                                    rewriter.getIndexAttr(trits.getRows())};
+    Type i32 = rewriter.getI32Type();
+    Value acc = filled(rewriter, loc, tensor::EmptyOp::create(rewriter, loc, sizes, i32),
+                       arith::ConstantIntOp::create(rewriter, loc, i32, 0));
+    AffineExpr t = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {t, k}, ctx),
+                                AffineMap::get(3, 0, {n, k.floorDiv(per)}, ctx),
+                                AffineMap::get(3, 0, {t, n}, ctx)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, acc.getType(), ValueRange{q, w}, ValueRange{acc}, maps,
+        ArrayRef<IteratorType>{kPar, kPar, kRed}, [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value trit = decodeTrit(b, loc, args[1], linalg::IndexOp::create(b, loc, 2), packing);
+          Value x = arith::ExtSIOp::create(b, loc, i32, args[0]);
+          Value zero = arith::ConstantIntOp::create(b, loc, i32, 0);
+          Value minusX = arith::SubIOp::create(b, loc, zero, x);
+          Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, trit, zero);
+          Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, trit, zero);
+          Value term = arith::SelectOp::create(
+              b, loc, isPlus, x, arith::SelectOp::create(b, loc, isMinus, minusX, zero));
+          linalg::YieldOp::create(b, loc, ValueRange{arith::AddIOp::create(b, loc, args[2], term)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerDequantize : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value acc = adaptor.getInput();
+    Value out = emptyLike(rewriter, loc, acc, {0, 1}, rewriter.getF32Type());
+    Value ws = f32Const(rewriter, loc, op.getWeightScale().convertToFloat());
+    MLIRContext *ctx = getContext();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, out.getType(), ValueRange{acc, adaptor.getScale()}, ValueRange{out},
+        ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2), identity(ctx, 2)}, parallels(2),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value v = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[0]);
+          Value s = arith::MulFOp::create(b, loc, args[1], ws);
+          linalg::YieldOp::create(b, loc, ValueRange{arith::DivFOp::create(b, loc, v, s)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct LowerTernaryConstant : OpConversionPattern<TernaryConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TernaryConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getValue());
+    return success();
+  }
+};
+
+struct ConvertTernToLinalgPass : mlir::tern::impl::ConvertTernToLinalgBase<ConvertTernToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter types;
+    types.addConversion([](Type t) { return t; });
+    types.addConversion([](TritsType t) -> Type { return t.getStorageType(); });
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<TernDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+                           scf::SCFDialect, tensor::TensorDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<LowerRMSNorm, LowerSwishGateNorm, LowerEmbedding, LowerForgetGate, LowerMLGRU,
+                 LowerGLU, LowerQuantize, LowerTernaryAccumulate, LowerDequantize,
+                 LowerTernaryConstant>(types, ctx);
+
+    // Give the two ops that cannot be lowered here a message that says why.
+    getOperation().walk([&](Operation *op) {
+      if (isa<BitLinearOp>(op))
+        op->emitError("tern.bitlinear must be eliminated before lowering (run "
+                      "tern-ternarize and tern-eliminate-matmul)");
+      else if (isa<LowerBoundsOp>(op))
+        op->emitError("tern.lower_bounds must fold to a constant before lowering (its "
+                      "input must be a constant; run canonicalize)");
+    });
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

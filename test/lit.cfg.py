@@ -1,0 +1,67 @@
+# -*- Python -*-
+# The tern lit suite. Optional features (a GPU, qemu, ptxas, numpy, the HLS
+# vendor headers) are probed here and tests that need them say `REQUIRES:`.
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TERN"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tern_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%tern_src_root", config.tern_src_root))
+config.substitutions.append(("%python", config.numpy_python or config.python3))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.tern_tools_dir, append_path=True)
+
+tools = [
+    ToolSubst("tern-opt", unresolved="fatal"),
+    ToolSubst("ternc", unresolved="ignore"),
+    ToolSubst("tern-run", unresolved="ignore"),
+]
+llvm_config.add_tool_substitutions(tools, [config.tern_tools_dir])
+
+# --- optional features --------------------------------------------------------
+def have_numpy(python):
+    if not python:
+        return False
+    return subprocess.call([python, "-c", "import numpy"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+if have_numpy(config.numpy_python):
+    config.available_features.add("numpy")
+
+if os.path.exists(os.path.join(config.tern_tools_dir, "ternc")):
+    config.available_features.add("ternc")
+
+if shutil.which("qemu-aarch64"):
+    config.available_features.add("qemu-aarch64")
+
+ptxas = "/usr/local/cuda/bin/ptxas"
+if os.path.exists(ptxas) or shutil.which("ptxas"):
+    config.available_features.add("ptxas")
+
+def have_cuda_device():
+    # A device is usable only if the driver library loads and reports one.
+    try:
+        import ctypes
+        cuda = ctypes.CDLL("libcuda.so.1")
+        if cuda.cuInit(0) != 0:
+            return False
+        count = ctypes.c_int(0)
+        return cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except OSError:
+        return False
+
+if have_cuda_device():
+    config.available_features.add("cuda-device")
