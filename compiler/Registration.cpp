@@ -1,6 +1,7 @@
 //===- Registration.cpp - every dialect and pass tern's tools use ---------===//
 #include "compiler/Registration.h"
 
+#include "backends/cpu/Passes.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Tern/IR/TernOps.h"
 #include "dialects/Tern/Transforms/Passes.h"
@@ -20,4 +21,5 @@ void tern::registerAllPasses() {
   mlir::registerAllPasses();
   mlir::tern::registerTernPasses();
   mlir::tern::registerTernConversionPasses();
+  mlir::tern::registerTernCPUPasses();
 }

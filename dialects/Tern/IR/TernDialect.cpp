@@ -1,6 +1,7 @@
 //===- TernDialect.cpp - the tern dialect ---------------------------------===//
 #include "dialects/Tern/IR/TernOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -30,4 +31,13 @@ void TernDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "dialects/Tern/IR/TernAttrs.cpp.inc"
       >();
+}
+
+/// Folders (tern.lower_bounds) produce tensor attributes; arith.constant holds them.
+Operation *TernDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                            Location loc) {
+  auto typed = dyn_cast<TypedAttr>(value);
+  if (!typed || typed.getType() != type)
+    return nullptr;
+  return arith::ConstantOp::create(builder, loc, type, typed);
 }

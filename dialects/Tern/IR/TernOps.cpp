@@ -1,6 +1,7 @@
 //===- TernOps.cpp - tern operations: verifiers and folders ---------------===//
 #include "dialects/Tern/IR/TernOps.h"
 #include "dialects/Tern/IR/Packing.h"
+#include "dialects/Tern/IR/WeightData.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -8,6 +9,7 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::tern;
@@ -105,13 +107,13 @@ LogicalResult LowerBoundsOp::verify() {
 }
 
 OpFoldResult LowerBoundsOp::fold(FoldAdaptor adaptor) {
-  auto raw = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto raw = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
   auto type = cast<RankedTensorType>(getType());
-  if (!raw || !type.hasStaticShape())
+  std::vector<float> x;
+  if (!raw || !type.hasStaticShape() || failed(readAsFloat32(raw, x)))
     return {};
   int64_t layers = type.getDimSize(0), hidden = type.getDimSize(1);
-  SmallVector<float> x = llvm::to_vector(raw.getValues<float>());
-  SmallVector<float> lb(x.size());
+  std::vector<float> lb(x.size());
   // Per column: softmax over layers, cumulative sum, minus the first row.
   for (int64_t h = 0; h < hidden; ++h) {
     float m = -INFINITY;
@@ -129,7 +131,9 @@ OpFoldResult LowerBoundsOp::fold(FoldAdaptor adaptor) {
       lb[l * hidden + h] = acc - first;
     }
   }
-  return DenseElementsAttr::get(type, ArrayRef<float>(lb));
+  return makeElementsAttr(type, "lower_bounds", [&](MutableArrayRef<char> out) {
+    std::memcpy(out.data(), lb.data(), lb.size() * sizeof(float));
+  });
 }
 
 LogicalResult ForgetGateOp::verify() {

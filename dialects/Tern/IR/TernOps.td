@@ -184,7 +184,7 @@ def Tern_TernaryConstantOp : Tern_Op<"ternary_constant", [Pure]> {
   }];
   let arguments = (ins ElementsAttr:$value, F32Attr:$scale);
   let results = (outs Tern_TritsType:$result);
-  let assemblyFormat = "$value `scale` `(` $scale `)` attr-dict `:` type($result)";
+  let assemblyFormat = "$value `scale` `(` $scale `)` attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -221,7 +221,7 @@ def Tern_TernaryAccumulateOp : Tern_Op<"ternary_accumulate", [Pure]> {
   let arguments = (ins RankedTensorOf<[I8]>:$input, Tern_TritsType:$weight);
   let results = (outs RankedTensorOf<[I32]>:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+    $input `,` $weight attr-dict `:` type($input) `,` qualified(type($weight)) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -1,7 +1,7 @@
 //===- PackWeights.cpp - trits into a byte layout -------------------------===//
 #include "dialects/Tern/IR/Packing.h"
 #include "dialects/Tern/Transforms/Passes.h"
-#include "dialects/Tern/Transforms/WeightData.h"
+#include "dialects/Tern/IR/WeightData.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -18,24 +18,33 @@ namespace {
 struct PackWeightsPass : mlir::tern::impl::TernPackWeightsBase<PackWeightsPass> {
   using TernPackWeightsBase::TernPackWeightsBase;
 
+  LogicalResult initialize(MLIRContext *ctx) override {
+    if (symbolizePacking(packing))
+      return success();
+    return emitError(UnknownLoc::get(ctx))
+           << "tern-pack-weights: unknown packing '" << packing
+           << "' (expected none, two_bit or base3)";
+  }
+
   void runOnOperation() override {
     std::optional<Packing> target = symbolizePacking(packing);
-    if (!target) {
-      getOperation().emitError() << "tern-pack-weights: unknown packing '" << packing
-                                 << "' (expected none, two_bit or base3)";
-      return signalPassFailure();
-    }
+    DenseMap<Attribute, ElementsAttr> packedOf; // functions sharing a weight share its blob
     WalkResult result = getOperation().walk([&](TernaryConstantOp op) -> WalkResult {
       auto from = cast<TritsType>(op.getType());
       if (from.getPacking() == *target)
         return WalkResult::advance();
+      auto to = TritsType::get(op.getContext(), from.getRows(), from.getCols(), *target);
+      if (ElementsAttr packed = packedOf.lookup(op.getValue())) {
+        op.setValueAttr(packed);
+        op.getResult().setType(to);
+        return WalkResult::advance();
+      }
       std::optional<ArrayRef<char>> raw = getRawElementBytes(op.getValue());
       if (!raw) {
         op.emitOpError("cannot read the trits (expected a non-splat dense or dense_resource "
                        "value)");
         return WalkResult::interrupt();
       }
-      auto to = TritsType::get(op.getContext(), from.getRows(), from.getCols(), *target);
       std::string name = "trits";
       if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue()))
         name = resource.getRawHandle().getKey().str();
@@ -50,6 +59,7 @@ struct PackWeightsPass : mlir::tern::impl::TernPackWeightsBase<PackWeightsPass> 
                           reinterpret_cast<uint8_t *>(out.data()) + n * to.getRowBytes());
             }
           });
+      packedOf[op.getValue()] = packed;
       op.setValueAttr(packed);
       op.getResult().setType(to);
       return WalkResult::advance();

@@ -1,6 +1,6 @@
 //===- Ternarize.cpp - absmean ternarisation of BitLinear weights ---------===//
 #include "dialects/Tern/Transforms/Passes.h"
-#include "dialects/Tern/Transforms/WeightData.h"
+#include "dialects/Tern/IR/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -26,9 +26,14 @@ std::string tritsBlobName(ElementsAttr latent) {
   return "trits";
 }
 
+struct Ternarized {
+  ElementsAttr trits;
+  FloatAttr scale;
+};
+
 /// Ternarises one latent weight as docs/model-spec says: the mean of |W| in
 /// f64, s_w rounded to f32, each product W * s_w in f32 rounded half to even.
-FailureOr<TernaryConstantOp> ternarize(OpBuilder &builder, Location loc, ElementsAttr latent) {
+FailureOr<Ternarized> ternarize(Builder &builder, ElementsAttr latent) {
   std::vector<float> w;
   if (failed(readAsFloat32(latent, w)))
     return failure();
@@ -48,12 +53,15 @@ FailureOr<TernaryConstantOp> ternarize(OpBuilder &builder, Location loc, Element
           out[i] = char(std::clamp(rounded, -1.0f, 1.0f));
         }
       });
-  return TernaryConstantOp::create(builder, loc, type, trits, builder.getF32FloatAttr(scale));
+  return Ternarized{trits, builder.getF32FloatAttr(scale)};
 }
 
 struct TernarizePass : mlir::tern::impl::TernTernarizeBase<TernarizePass> {
   void runOnOperation() override {
-    DenseMap<Operation *, Value> done; // latent constant -> its trits
+    // Keyed by the latent attribute, so that every function using a weight
+    // shares one blob of trits.
+    DenseMap<Attribute, Ternarized> done;
+    DenseMap<Operation *, Value> tritsOf; // one tern.ternary_constant per latent constant
     WalkResult result = getOperation().walk([&](BitLinearOp op) -> WalkResult {
       if (isa<TritsType>(op.getWeight().getType()))
         return WalkResult::advance();
@@ -62,18 +70,29 @@ struct TernarizePass : mlir::tern::impl::TernTernarizeBase<TernarizePass> {
         op.emitRemark("weight is not a constant; left for run-time ternarisation");
         return WalkResult::advance();
       }
-      Value &trits = done[constant];
-      if (!trits) {
-        OpBuilder builder(constant);
-        FailureOr<TernaryConstantOp> made =
-            ternarize(builder, constant.getLoc(), cast<ElementsAttr>(constant.getValue()));
+      if (Value trits = tritsOf.lookup(constant)) {
+        op.getWeightMutable().assign(trits);
+        return WalkResult::advance();
+      }
+      auto latent = cast<ElementsAttr>(constant.getValue());
+      auto it = done.find(latent);
+      if (it == done.end()) {
+        Builder builder(&getContext());
+        FailureOr<Ternarized> made = ternarize(builder, latent);
         if (failed(made)) {
           op.emitOpError("cannot read the latent weight's values (expected a bf16, f16 or "
                          "f32 dense or dense_resource constant)");
           return WalkResult::interrupt();
         }
-        trits = *made;
+        it = done.try_emplace(latent, *made).first;
       }
+      auto shape = latent.getShapedType().getShape();
+      OpBuilder builder(constant);
+      Value trits = TernaryConstantOp::create(
+          builder, constant.getLoc(),
+          TritsType::get(&getContext(), shape[0], shape[1], Packing::none), it->second.trits,
+          it->second.scale);
+      tritsOf[constant] = trits;
       op.getWeightMutable().assign(trits);
       return WalkResult::advance();
     });

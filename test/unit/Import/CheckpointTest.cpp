@@ -1,5 +1,4 @@
 //===- CheckpointTest.cpp - tests of checkpoint directories ---------------===//
-//-----------------===//
 //
 // Tiny single-file and sharded checkpoints (H=8, L=2, V=16, I=12): values
 // read back exactly, and every tensor-set / index mismatch is refused.

@@ -1,5 +1,4 @@
 //===- ModelConfigTest.cpp - tests of config.json parsing -----------------===//
-//-------------------===//
 //
 // Derived sizes, defaults, and every refusal of readModelConfig.
 //

@@ -1,5 +1,4 @@
 //===- SafeTensorsTest.cpp - tests of the safetensors reader --------------===//
-//----------------===//
 //
 // Exact dtype conversions and every header validation of SafeTensorsFile.
 //

@@ -77,7 +77,7 @@ TEST_F(ArtifactTest, WriterLaysOutSectionsAndReaderReturnsThem) {
 }
 
 TEST_F(ArtifactTest, WriterKeepsMemberOrderAndReplacesChecksums) {
-  nlohmann::json manifest = nlohmann::json::parse(fakeManifest());
+  nlohmann::ordered_json manifest = nlohmann::ordered_json::parse(fakeManifest());
   manifest["checksums"] = {{"algorithm", "md5"}, {"code", "stale"}};
   const std::string path = dir_.file("replaced.tern");
   ASSERT_NO_FATAL_FAILURE(writeFakeArtifact(path, fakeModelPath(), fakeEmbedding(), manifest.dump()));
@@ -183,7 +183,8 @@ TEST_F(ArtifactTest, RefusesSectionSizeThatWouldOverflow) {
 
 TEST_F(ArtifactTest, RefusesUnalignedWeights) {
   std::vector<unsigned char> bad = bytes_;
-  putU64(bad, kWeightsOffsetAt, getU64(bytes_, kWeightsOffsetAt) - 64);
+  putU64(bad, kWeightsOffsetAt, getU64(bytes_, kWeightsOffsetAt) + 64);
+  putU64(bad, kWeightsSizeAt, getU64(bytes_, kWeightsSizeAt) - 64);
   expectRefused(bad, "is not a multiple of 4096");
 }
 

@@ -19,12 +19,12 @@ std::vector<unsigned char> npyBytes(const std::string &dict, const void *data, s
   std::string header = dict;
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
-  std::vector<unsigned char> bytes = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                      static_cast<unsigned char>(header.size() & 0xff),
-                                      static_cast<unsigned char>(header.size() >> 8)};
-  bytes.insert(bytes.end(), header.begin(), header.end());
-  const unsigned char *p = static_cast<const unsigned char *>(data);
-  bytes.insert(bytes.end(), p, p + size);
+  std::vector<unsigned char> bytes(10 + header.size() + size);
+  std::memcpy(bytes.data(), "\x93NUMPY\x01\x00", 8);
+  bytes[8] = static_cast<unsigned char>(header.size() & 0xff);
+  bytes[9] = static_cast<unsigned char>(header.size() >> 8);
+  std::memcpy(bytes.data() + 10, header.data(), header.size());
+  if (size) std::memcpy(bytes.data() + 10 + header.size(), data, size);
   return bytes;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fake_model_reference.h"
+#include "tern/artifact.h"
 #include "tern/runtime.h"
 #include "test_support.h"
 

@@ -45,25 +45,10 @@ TEST(SamplerTest, SameSeedSameTokensOtherSeedOtherTokens) {
 }
 
 TEST(SamplerTest, SequenceIsPinnedForSeed) {
-  // The sampler promises results that depend only on the seed (no std:: distribution involved), so
-  // this sequence must never change: --seed reproducibility across builds and platforms.
+  // std::mt19937_64 is fully specified and the sampler uses no std:: distribution (whose algorithms
+  // differ between standard libraries), so a --seed reproduces a run across builds: keep it so.
   const std::vector<float> logits = {0.0f, 1.0f, 2.0f, 3.0f};
-  std::mt19937_64 rng(7);
-  std::vector<int64_t> expected;
-  for (int i = 0; i < 20; ++i) {
-    const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
-    double total = 0, cumulative = 0;
-    for (float l : logits) total += std::exp(l - 3.0);
-    int64_t pick = 3;
-    for (int64_t k = 0; k < 4; ++k) {
-      cumulative += std::exp(logits[k] - 3.0);
-      if (u * total < cumulative) {
-        pick = k;
-        break;
-      }
-    }
-    expected.push_back(pick);
-  }
+  const std::vector<int64_t> expected = {3, 3, 1, 3, 2, 1, 3, 3, 2, 3, 3, 3, 3, 2, 3, 2, 3, 3, 3, 2};
   EXPECT_EQ(draw(1.0, 7, logits, 20), expected);
 }
 

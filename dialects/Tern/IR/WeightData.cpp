@@ -1,5 +1,5 @@
 //===- WeightData.cpp - reading and making constant weight data -----------===//
-#include "dialects/Tern/Transforms/WeightData.h"
+#include "dialects/Tern/IR/WeightData.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"

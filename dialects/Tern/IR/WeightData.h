@@ -4,8 +4,8 @@
 // printed inline); small test graphs use ordinary dense attributes. These
 // helpers give passes one way to read and make either.
 //
-#ifndef TERN_TRANSFORMS_WEIGHTDATA_H
-#define TERN_TRANSFORMS_WEIGHTDATA_H
+#ifndef TERN_IR_WEIGHTDATA_H
+#define TERN_IR_WEIGHTDATA_H
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Support/LLVM.h"
@@ -29,4 +29,4 @@ ElementsAttr makeElementsAttr(ShapedType type, StringRef name,
 
 } // namespace mlir::tern
 
-#endif // TERN_TRANSFORMS_WEIGHTDATA_H
+#endif // TERN_IR_WEIGHTDATA_H

@@ -1,0 +1,354 @@
+// tern-run: runs a compiled `.tern` model through the runtime's C API (docs/runtime.md).
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "npy.h"
+#include "sampler.h"
+#include "tern/artifact.h"
+#include "tern/runtime.h"
+#include "token_list.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+// Perplexity runs the file through prefill in chunks of this many tokens, carrying the state, so the
+// [chunk, V] logits buffer stays bounded however long the file is.
+constexpr size_t kPerplexityChunk = 512;
+
+const char kHelp[] =
+    "usage: tern-run MODEL.tern [options]\n"
+    "\n"
+    "Runs a model compiled by ternc. Modes:\n"
+    "  --tokens IDS --logits-out FILE.npy\n"
+    "        run prefill over IDS and write the logits as float32 .npy of shape [T, V]\n"
+    "  --tokens IDS --max-new-tokens N [--temperature T] [--seed S]\n"
+    "        prefill IDS, then generate N tokens one at a time, feeding each back; print the\n"
+    "        generated ids on one line of stdout, comma-separated (may be combined with\n"
+    "        --logits-out, which then holds the prefill logits)\n"
+    "  --ppl FILE\n"
+    "        perplexity of the token ids in FILE (the model predicts each id from the ones before\n"
+    "        it; no BOS is added), printed as \"perplexity: P (N tokens)\", N = ids scored;\n"
+    "        runs alone (not with --tokens, --logits-out or --max-new-tokens)\n"
+    "\n"
+    "Options:\n"
+    "  --tokens IDS          token ids separated by commas, e.g. 5,17,42\n"
+    "  --logits-out FILE     where to write the prefill logits (.npy, float32, [T, V])\n"
+    "  --max-new-tokens N    number of tokens to generate (N >= 0)\n"
+    "  --temperature T       sampling temperature; 0 (the default) is greedy (argmax, ties to the\n"
+    "                        lowest id)\n"
+    "  --seed S              seed for sampling at T > 0 (default 0); the same seed gives the same\n"
+    "                        tokens\n"
+    "  --ppl FILE            token ids separated by whitespace and/or commas\n"
+    "  --help                print this help and exit\n"
+    "  --version             print the version and exit\n"
+    "Options take their value as the next argument or after '=' (--seed=7).\n"
+    "\n"
+    "A timing line (load, prefill and decode tok/s) goes to stderr at the end.\n"
+    "Exit status: 0 success, 1 error (bad token ids, unreadable or invalid model, I/O), 2 usage error.\n";
+
+struct Options {
+  std::string modelPath;
+  bool haveTokens = false;
+  std::string tokensText;
+  std::string logitsOut;
+  bool generate = false;
+  int64_t maxNewTokens = 0;
+  bool haveTemperature = false;
+  double temperature = 0;
+  bool haveSeed = false;
+  uint64_t seed = 0;
+  std::string pplFile;
+};
+
+// Thrown only inside argument parsing, caught in main: usage errors exit with status 2.
+struct UsageError {
+  std::string message;
+};
+
+int64_t parseCount(const std::string &flag, const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < 0)
+    throw UsageError{flag + " takes a non-negative integer, got \"" + text + "\""};
+  return value;
+}
+
+uint64_t parseSeed(const std::string &text) {
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end != '\0' || errno == ERANGE)
+    throw UsageError{"--seed takes an unsigned integer, got \"" + text + "\""};
+  return value;
+}
+
+double parseTemperature(const std::string &text) {
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0)
+    throw UsageError{"--temperature takes a finite number >= 0, got \"" + text + "\""};
+  return value;
+}
+
+Options parseArguments(int argc, char **argv, bool *exitNow) {
+  Options options;
+  std::vector<std::string> positional;
+  bool optionsEnded = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (optionsEnded || arg.size() < 2 || arg[0] != '-') {
+      positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      optionsEnded = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kHelp, stdout);
+      *exitNow = true;
+      return options;
+    }
+    if (arg == "--version") {
+      std::printf("tern-run %s (artifact format %u, ABI %s)\n", tern_runtime_version(),
+                  tern::kArtifactFormatVersion, tern::kArtifactAbi);
+      *exitNow = true;
+      return options;
+    }
+    std::string flag = arg, value;
+    bool inlineValue = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      inlineValue = true;
+    }
+    auto takeValue = [&]() {
+      if (inlineValue) return value;
+      if (i + 1 >= argc) throw UsageError{flag + " needs a value"};
+      return std::string(argv[++i]);
+    };
+    if (flag == "--tokens") {
+      options.haveTokens = true;
+      options.tokensText = takeValue();
+    } else if (flag == "--logits-out") {
+      options.logitsOut = takeValue();
+      if (options.logitsOut.empty()) throw UsageError{"--logits-out needs a file name"};
+    } else if (flag == "--max-new-tokens") {
+      options.generate = true;
+      options.maxNewTokens = parseCount(flag, takeValue());
+    } else if (flag == "--temperature") {
+      options.haveTemperature = true;
+      options.temperature = parseTemperature(takeValue());
+    } else if (flag == "--seed") {
+      options.haveSeed = true;
+      options.seed = parseSeed(takeValue());
+    } else if (flag == "--ppl") {
+      options.pplFile = takeValue();
+      if (options.pplFile.empty()) throw UsageError{"--ppl needs a file name"};
+    } else {
+      throw UsageError{"unknown option \"" + flag + "\""};
+    }
+  }
+
+  if (positional.empty()) throw UsageError{"no model given (tern-run MODEL.tern ...)"};
+  if (positional.size() > 1) throw UsageError{"unexpected argument \"" + positional[1] + "\""};
+  options.modelPath = positional[0];
+  const bool perplexity = !options.pplFile.empty();
+  const bool prefillMode = !options.logitsOut.empty() || options.generate;
+  if (perplexity && (prefillMode || options.haveTokens))
+    throw UsageError{"--ppl cannot be combined with --tokens, --logits-out or --max-new-tokens"};
+  if (!perplexity && !prefillMode)
+    throw UsageError{"nothing to do: give --logits-out, --max-new-tokens or --ppl"};
+  if (prefillMode && !options.haveTokens)
+    throw UsageError{"--logits-out and --max-new-tokens need --tokens"};
+  if ((options.haveTemperature || options.haveSeed) && !options.generate)
+    throw UsageError{"--temperature and --seed apply only with --max-new-tokens"};
+  return options;
+}
+
+// Accumulates wall time per kind of forward call, for the closing timing line.
+struct Timing {
+  double loadSeconds = 0;
+  double prefillSeconds = 0, decodeSeconds = 0;
+  size_t prefillTokens = 0, decodeTokens = 0;
+
+  std::string rate(size_t tokens, double seconds) const {
+    char buf[96];
+    if (tokens == 0 || seconds <= 0)
+      std::snprintf(buf, sizeof buf, "%zu tokens", tokens);
+    else
+      std::snprintf(buf, sizeof buf, "%zu tokens in %.3f ms (%.1f tok/s)", tokens, seconds * 1e3,
+                    tokens / seconds);
+    return buf;
+  }
+  void print() const {
+    std::fprintf(stderr, "tern-run: load %.1f ms; prefill %s; decode %s\n", loadSeconds * 1e3,
+                 rate(prefillTokens, prefillSeconds).c_str(),
+                 rate(decodeTokens, decodeSeconds).c_str());
+  }
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Everything after argument parsing: errors here exit with status 1.
+class Runner {
+ public:
+  explicit Runner(const Options &options) : options_(options) {}
+  ~Runner() {
+    tern_session_destroy(session_);
+    tern_model_close(model_);
+  }
+
+  int run() {
+    std::vector<int64_t> ids;
+    std::string error;
+    if (options_.haveTokens) {
+      if (!tern::parseTokenIds(options_.tokensText, &ids, &error)) return fail("--tokens: " + error);
+      if (ids.empty()) return fail("--tokens: no token ids given");
+    } else {
+      std::ifstream in(options_.pplFile, std::ios::binary);
+      if (!in) return fail(options_.pplFile + ": cannot open: " + std::strerror(errno));
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (!tern::parseTokenIds(text, &ids, &error)) return fail(options_.pplFile + ": " + error);
+      if (ids.size() < 2)
+        return fail(options_.pplFile + ": perplexity needs at least 2 token ids, found " +
+                    std::to_string(ids.size()));
+    }
+
+    char errbuf[1024];
+    auto start = std::chrono::steady_clock::now();
+    if (tern_model_open(options_.modelPath.c_str(), &model_, errbuf, sizeof errbuf) != TERN_OK)
+      return fail(errbuf);
+    timing_.loadSeconds = secondsSince(start);
+    tern_model_info(model_, &info_);
+    if (tern_session_create(model_, &session_) != TERN_OK) return fail("cannot create a session");
+    if (!tern::checkTokenIds(ids, info_.vocab_size, &error))
+      return fail((options_.haveTokens ? "--tokens: " : options_.pplFile + ": ") + error);
+    ids_.assign(ids.begin(), ids.end());  // in range, so they fit int32
+
+    int status = options_.haveTokens ? runPrompt() : runPerplexity();
+    if (status == kExitOk) timing_.print();
+    return status;
+  }
+
+ private:
+  int fail(const std::string &message) {
+    std::fprintf(stderr, "tern-run: error: %s\n", message.c_str());
+    return kExitError;
+  }
+
+  bool forward(const int32_t *ids, size_t n, tern_logits which, float *logits) {
+    char errbuf[1024];
+    auto start = std::chrono::steady_clock::now();
+    tern_status status = tern_session_forward(session_, ids, n, which, logits, errbuf, sizeof errbuf);
+    double seconds = secondsSince(start);
+    if (status != TERN_OK) {
+      fail(errbuf);
+      return false;
+    }
+    (n > 1 ? timing_.prefillSeconds : timing_.decodeSeconds) += seconds;
+    (n > 1 ? timing_.prefillTokens : timing_.decodeTokens) += n;
+    return true;
+  }
+
+  // --logits-out and/or --max-new-tokens over --tokens.
+  int runPrompt() {
+    const size_t T = ids_.size(), V = static_cast<size_t>(info_.vocab_size);
+    const bool wantAll = !options_.logitsOut.empty();
+    std::vector<float> logits(wantAll ? T * V : V);
+    if (!forward(ids_.data(), T, wantAll ? TERN_LOGITS_ALL : TERN_LOGITS_LAST, logits.data()))
+      return kExitError;
+    if (wantAll) {
+      std::string error;
+      if (!tern::writeNpyFloat32(options_.logitsOut, logits.data(),
+                                 {static_cast<int64_t>(T), static_cast<int64_t>(V)}, &error))
+        return fail(error);
+    }
+    if (!options_.generate) return kExitOk;
+
+    const float *row = logits.data() + (wantAll ? (T - 1) * V : 0);
+    tern::TokenSampler sampler(options_.temperature, options_.seed);
+    std::vector<float> next(V);
+    for (int64_t step = 0; step < options_.maxNewTokens; ++step) {
+      int64_t token = sampler.sample(row, V);
+      if (token < 0) {
+        std::fputc('\n', stdout);
+        return fail("the logits for generated token " + std::to_string(step) + " are all NaN");
+      }
+      // Streamed, so a long generation shows progress; still one line in the end.
+      std::printf(step ? ",%" PRId64 : "%" PRId64, token);
+      std::fflush(stdout);
+      if (step + 1 == options_.maxNewTokens) break;  // the last token need not be fed back
+      const int32_t fed = static_cast<int32_t>(token);
+      if (!forward(&fed, 1, TERN_LOGITS_LAST, next.data())) {
+        std::fputc('\n', stdout);
+        return kExitError;
+      }
+      row = next.data();
+    }
+    std::fputc('\n', stdout);
+    return kExitOk;
+  }
+
+  // Scores ids[1..N) given their prefixes: the inputs are ids[0..N-1), in chunks with the state
+  // carried across, and the NLL sums in double.
+  int runPerplexity() {
+    const size_t V = static_cast<size_t>(info_.vocab_size);
+    const size_t inputs = ids_.size() - 1;
+    std::vector<float> logits(std::min(inputs, kPerplexityChunk) * V);
+    double nll = 0;
+    for (size_t begin = 0; begin < inputs; begin += kPerplexityChunk) {
+      const size_t n = std::min(kPerplexityChunk, inputs - begin);
+      if (!forward(ids_.data() + begin, n, TERN_LOGITS_ALL, logits.data())) return kExitError;
+      for (size_t j = 0; j < n; ++j) {
+        const float *row = logits.data() + j * V;
+        double maxLogit = -std::numeric_limits<double>::infinity();
+        for (size_t v = 0; v < V; ++v) maxLogit = std::max(maxLogit, double(row[v]));
+        double sum = 0;
+        for (size_t v = 0; v < V; ++v) sum += std::exp(double(row[v]) - maxLogit);
+        nll += maxLogit + std::log(sum) - double(row[ids_[begin + j + 1]]);
+      }
+    }
+    std::printf("perplexity: %.6f (%d tokens)\n", std::exp(nll / double(inputs)),
+                static_cast<int>(inputs));
+    return kExitOk;
+  }
+
+  const Options &options_;
+  tern_model *model_ = nullptr;
+  tern_session *session_ = nullptr;
+  tern_model_info_t info_{};
+  std::vector<int32_t> ids_;
+  Timing timing_;
+};
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  try {
+    bool exitNow = false;
+    options = parseArguments(argc, argv, &exitNow);
+    if (exitNow) return kExitOk;
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "tern-run: error: %s\nTry 'tern-run --help'.\n", e.message.c_str());
+    return kExitUsage;
+  }
+  return Runner(options).run();
+}
