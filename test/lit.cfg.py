@@ -19,6 +19,7 @@ config.test_exec_root = os.path.join(config.tern_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%tern_src_root", config.tern_src_root))
 config.substitutions.append(("%python", config.numpy_python or config.python3))
+config.substitutions.append(("%tern_tools", config.tern_tools_dir))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

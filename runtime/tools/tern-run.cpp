@@ -51,6 +51,8 @@ const char kHelp[] =
     "                        lowest id)\n"
     "  --seed S              seed for sampling at T > 0 (default 0); the same seed gives the same\n"
     "                        tokens\n"
+    "  --decode-steps        with --logits-out: feed the tokens one decode step at a time\n"
+    "                        instead of one prefill (the logits must be the same)\n"
     "  --ppl FILE            token ids separated by whitespace and/or commas\n"
     "  --help                print this help and exit\n"
     "  --version             print the version and exit\n"
@@ -71,6 +73,7 @@ struct Options {
   bool haveSeed = false;
   uint64_t seed = 0;
   std::string pplFile;
+  bool decodeSteps = false;
 };
 
 // Thrown only inside argument parsing, caught in main: usage errors exit with status 2.
@@ -156,6 +159,8 @@ Options parseArguments(int argc, char **argv, bool *exitNow) {
     } else if (flag == "--seed") {
       options.haveSeed = true;
       options.seed = parseSeed(takeValue());
+    } else if (flag == "--decode-steps") {
+      options.decodeSteps = true;
     } else if (flag == "--ppl") {
       options.pplFile = takeValue();
       if (options.pplFile.empty()) throw UsageError{"--ppl needs a file name"};
@@ -175,6 +180,8 @@ Options parseArguments(int argc, char **argv, bool *exitNow) {
     throw UsageError{"nothing to do: give --logits-out, --max-new-tokens or --ppl"};
   if (prefillMode && !options.haveTokens)
     throw UsageError{"--logits-out and --max-new-tokens need --tokens"};
+  if (options.decodeSteps && options.logitsOut.empty())
+    throw UsageError{"--decode-steps applies only with --logits-out"};
   if ((options.haveTemperature || options.haveSeed) && !options.generate)
     throw UsageError{"--temperature and --seed apply only with --max-new-tokens"};
   return options;
@@ -272,8 +279,15 @@ class Runner {
     const size_t T = ids_.size(), V = static_cast<size_t>(info_.vocab_size);
     const bool wantAll = !options_.logitsOut.empty();
     std::vector<float> logits(wantAll ? T * V : V);
-    if (!forward(ids_.data(), T, wantAll ? TERN_LOGITS_ALL : TERN_LOGITS_LAST, logits.data()))
+    if (options_.decodeSteps) {
+      // One decode call per token: must give what one prefill gives.
+      for (size_t t = 0; t < T; ++t)
+        if (!forward(ids_.data() + t, 1, TERN_LOGITS_ALL, logits.data() + t * V))
+          return kExitError;
+    } else if (!forward(ids_.data(), T, wantAll ? TERN_LOGITS_ALL : TERN_LOGITS_LAST,
+                        logits.data())) {
       return kExitError;
+    }
     if (wantAll) {
       std::string error;
       if (!tern::writeNpyFloat32(options_.logitsOut, logits.data(),
