@@ -109,29 +109,42 @@ Value lastDimAsFloat(OpBuilder &b, Location loc, Value x) {
 // Patterns
 //===----------------------------------------------------------------------===//
 
+/// rms_norm(x, weight, eps) over the last dimension, then `tail(normed,
+/// extras...)` per element, in one linalg.generic. `extras` are tensors shaped
+/// like x (the swish gate's hidden state).
+Value normalizeRows(OpBuilder &b, Location loc, Value x, Value weight, float epsilon,
+                    ValueRange extras,
+                    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> tail) {
+  unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+  MLIRContext *ctx = b.getContext();
+  Value sum = sumOfSquares(b, loc, x);
+  Value n = lastDimAsFloat(b, loc, x);
+  Value eps = f32Const(b, loc, epsilon);
+  Value out = emptyLike(b, loc, x, llvm::to_vector(llvm::seq<int64_t>(0, rank)), b.getF32Type());
+  SmallVector<Value> inputs{x, sum, weight};
+  llvm::append_range(inputs, extras);
+  SmallVector<AffineMap> maps{identity(ctx, rank), dropLast(ctx, rank), onlyLast(ctx, rank)};
+  maps.append(extras.size() + 1, identity(ctx, rank));
+  return linalg::GenericOp::create(
+             b, loc, out.getType(), inputs, ValueRange{out}, maps, parallels(rank),
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               Value r = rmsFactor(b, loc, args[1], n, eps);
+               // (x * r) * w: the order of the reference.
+               Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r),
+                                               args[2]);
+               ValueRange extraArgs = args.slice(3, extras.size());
+               linalg::YieldOp::create(b, loc, tail ? tail(b, loc, y, extraArgs) : y);
+             })
+      .getResult(0);
+}
+
 struct LowerRMSNorm : OpConversionPattern<RMSNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
-    Value sum = sumOfSquares(rewriter, loc, x);
-    Value n = lastDimAsFloat(rewriter, loc, x);
-    Value eps = f32Const(rewriter, loc, op.getEpsilon().convertToFloat());
-    Value out = emptyLike(rewriter, loc, x, llvm::to_vector(llvm::seq<int64_t>(0, rank)),
-                          rewriter.getF32Type());
-    MLIRContext *ctx = getContext();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, out.getType(), ValueRange{x, sum, adaptor.getWeight()}, ValueRange{out},
-        ArrayRef<AffineMap>{identity(ctx, rank), dropLast(ctx, rank), onlyLast(ctx, rank),
-                            identity(ctx, rank)},
-        parallels(rank), [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value r = rmsFactor(b, loc, args[1], n, eps);
-          Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r), args[2]);
-          linalg::YieldOp::create(b, loc, y);
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, normalizeRows(rewriter, op.getLoc(), adaptor.getInput(),
+                                         adaptor.getWeight(), op.getEpsilon().convertToFloat(),
+                                         {}, nullptr));
     return success();
   }
 };
@@ -140,26 +153,14 @@ struct LowerSwishGateNorm : OpConversionPattern<SwishGateNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SwishGateNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value g = adaptor.getGate();
-    Value sum = sumOfSquares(rewriter, loc, g);
-    Value n = lastDimAsFloat(rewriter, loc, g);
-    Value eps = f32Const(rewriter, loc, op.getEpsilon().convertToFloat());
-    Value out = emptyLike(rewriter, loc, g, {0, 1}, rewriter.getF32Type());
-    MLIRContext *ctx = getContext();
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, out.getType(), ValueRange{g, sum, adaptor.getWeight(), adaptor.getHidden()},
-        ValueRange{out},
-        ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2), onlyLast(ctx, 2),
-                            identity(ctx, 2), identity(ctx, 2)},
-        parallels(2), [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value r = rmsFactor(b, loc, args[1], n, eps);
-          Value normed =
-              arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r), args[2]);
-          Value gated = arith::MulFOp::create(b, loc, normed, args[3]);
-          linalg::YieldOp::create(b, loc, ValueRange{arith::MulFOp::create(b, loc, gated, sigmoid(b, loc, args[3]))});
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    // rms_norm(g) * h * sigmoid(h)
+    auto tail = [](OpBuilder &b, Location loc, Value normed, ValueRange extra) -> Value {
+      Value gated = arith::MulFOp::create(b, loc, normed, extra[0]);
+      return arith::MulFOp::create(b, loc, gated, sigmoid(b, loc, extra[0]));
+    };
+    rewriter.replaceOp(op, normalizeRows(rewriter, op.getLoc(), adaptor.getGate(),
+                                         adaptor.getWeight(), op.getEpsilon().convertToFloat(),
+                                         ValueRange{adaptor.getHidden()}, tail));
     return success();
   }
 };
