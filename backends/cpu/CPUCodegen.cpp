@@ -107,6 +107,8 @@ llvm::Expected<std::string> emitSharedObject(ModuleOp module, const CPUTarget &t
     return linkerError("cannot create a temporary shared object: " + ec.message());
   llvm::ErrorOr<std::string> lld = llvm::sys::findProgramByName("ld.lld", {TERN_LLD_DIR});
   if (!lld)
+    lld = llvm::sys::findProgramByName("ld.lld");
+  if (!lld)
     return linkerError("ld.lld not found (install lld-22); looked in " TERN_LLD_DIR " and PATH");
   llvm::SmallVector<llvm::StringRef> args{*lld, "-shared", "--hash-style=gnu", "-o", so.path,
                                           obj.path};

@@ -5,7 +5,7 @@
         [--intermediate-size I] [--seed S] [--shards N] [--dtype bf16|f16|f32]
         [--preset 370m|1.3b|2.7b] [--count-only]
 
-Tensor names and shapes follow /work/shared/docs/model-spec.md. The weights are deliberately
+Tensor names and shapes follow docs/model-spec.md. The weights are deliberately
 large (not the 0.02-std training init) so that the logits are decisive and a wrong backend
 cannot hide in flat logits:
     norm weights   1 + 0.1 * N(0,1)

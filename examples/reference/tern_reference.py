@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Float32 NumPy reference of the HGRNBit / MMfreeLM forward pass (/work/shared/docs/model-spec.md).
+"""Float32 NumPy reference of the HGRNBit / MMfreeLM forward pass (docs/model-spec.md).
 
     tern_reference.py MODEL_DIR --tokens 5,17,42 [--logits-out ref.npy] [--generate N]
                       [--ppl TOKEN_FILE] [--decode-steps]

@@ -93,22 +93,26 @@ private:
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
-/// Prints the module (weights elided unless asked) to -o or stdout.
+/// Prints IR text to -o when given, else to stdout.
+int printText(llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  if (!outputPath.getNumOccurrences()) {
+    print(llvm::outs());
+    return 0;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream file(outputPath, ec);
+  if (ec)
+    return fail("cannot write " + outputPath + ": " + ec.message());
+  print(file);
+  return 0;
+}
+
+/// Prints the module, weights elided unless asked.
 int printModule(ModuleOp module) {
   OpPrintingFlags flags;
   if (!printResources)
     flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
-  std::error_code ec;
-  std::unique_ptr<llvm::raw_fd_ostream> file;
-  llvm::raw_ostream *os = &llvm::outs();
-  if (outputPath.getNumOccurrences()) {
-    file = std::make_unique<llvm::raw_fd_ostream>(outputPath, ec);
-    if (ec)
-      return fail("cannot write " + outputPath + ": " + ec.message());
-    os = file.get();
-  }
-  module.print(*os, flags);
-  return 0;
+  return printText([&](llvm::raw_ostream &os) { module.print(os, flags); });
 }
 
 /// Runs `build`'s passes; errors go to stderr through the diagnostic engine.
@@ -239,10 +243,8 @@ int main(int argc, char **argv) {
       *module, target, compileTo == Stage::LLVMIR ? &llvmIR : nullptr);
   if (!code)
     return fail(llvm::toString(code.takeError()));
-  if (compileTo == Stage::LLVMIR) {
-    llvm::outs() << llvmIR;
-    return 0;
-  }
+  if (compileTo == Stage::LLVMIR)
+    return printText([&](llvm::raw_ostream &os) { os << llvmIR; });
 
   nlohmann::json manifest = {
       {"format_version", 1},
