@@ -317,6 +317,7 @@ class Runner {
       row = next.data();
     }
     std::fputc('\n', stdout);
+    std::fflush(stdout); // before the timing line on stderr
     return kExitOk;
   }
 
