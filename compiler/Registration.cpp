@@ -2,6 +2,12 @@
 #include "compiler/Registration.h"
 
 #include "backends/cpu/Passes.h"
+#ifdef TERN_ENABLE_HLS
+#include "backends/hls/Passes.h"
+#endif
+#ifdef TERN_ENABLE_CUDA
+#include "backends/cuda/Passes.h"
+#endif
 #include "compiler/Conversion/Passes.h"
 #include "dialects/Tern/IR/TernOps.h"
 #include "dialects/Tern/Transforms/Passes.h"
@@ -22,4 +28,10 @@ void tern::registerAllPasses() {
   mlir::tern::registerTernPasses();
   mlir::tern::registerTernConversionPasses();
   mlir::tern::registerTernCPUPasses();
+#ifdef TERN_ENABLE_HLS
+  mlir::tern::registerTernHLSPasses();
+#endif
+#ifdef TERN_ENABLE_CUDA
+  mlir::tern::registerTernCUDAPasses();
+#endif
 }

@@ -48,9 +48,35 @@ if os.path.exists(os.path.join(config.tern_tools_dir, "ternc")):
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
 
+# The CPU's vector ISAs, for tests that run a given kernel ISA or --target (runtime/kernels).
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+flags = cpu_flags()
+if "avx2" in flags:
+    config.available_features.add("cpu-avx2")
+if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= flags:
+    config.available_features.add("cpu-avx512-vnni")
+
 ptxas = "/usr/local/cuda/bin/ptxas"
-if os.path.exists(ptxas) or shutil.which("ptxas"):
+if not os.path.exists(ptxas):
+    ptxas = shutil.which("ptxas")
+if ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+# A C compiler, for test/cuda's stand-in CUDA driver (fake_libcuda.c).
+cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+if cc:
+    config.available_features.add("cc")
+    config.substitutions.append(("%cc", cc))
 
 def have_cuda_device():
     # A device is usable only if the driver library loads and reports one.

@@ -35,6 +35,20 @@ CPUTarget CPUTarget::host() {
   return t;
 }
 
+std::optional<CPUTarget> CPUTarget::named(llvm::StringRef name) {
+  if (name == "host")
+    return host();
+  if (name == "x86-64-avx2")
+    return CPUTarget{"x86_64-unknown-linux-gnu", "haswell", ""};
+  if (name == "x86-64-avx512")
+    return CPUTarget{"x86_64-unknown-linux-gnu", "x86-64-v4", ""};
+  if (name == "aarch64")
+    return CPUTarget{"aarch64-unknown-linux-gnu", "generic", "+neon"};
+  return std::nullopt;
+}
+
+const char *CPUTarget::names() { return "host, x86-64-avx2, x86-64-avx512, aarch64"; }
+
 /// Removes a temporary file when it goes out of scope.
 struct TempFile {
   llvm::SmallString<128> path;
@@ -68,6 +82,9 @@ llvm::Expected<std::string> emitSharedObject(ModuleOp module, const CPUTarget &t
   if (!llvmTarget)
     return linkerError("unknown target '" + target.triple + "': " + error);
   llvm::TargetOptions options;
+  // Constructors (e.g. the CUDA backend's kernel-module load) go to .init_array, which the dynamic
+  // loader runs; .ctors needs crt files that a bare ld.lld -shared link does not have.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, target.cpu, target.features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 
 namespace tern {
@@ -17,6 +18,15 @@ struct CPUTarget {
 
   /// The machine ternc runs on (`--target=host`).
   static CPUTarget host();
+
+  /// A `--target` name: `host`, `x86-64-avx2` (Haswell and later),
+  /// `x86-64-avx512` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL), `aarch64` (ARMv8-A
+  /// with NEON). The generated code uses that ISA; the runtime picks the
+  /// microkernels from the CPU it runs on. std::nullopt for other names.
+  static std::optional<CPUTarget> named(llvm::StringRef name);
+
+  /// The names `named` accepts, for --help and errors.
+  static const char *names();
 };
 
 /// Translates an LLVM-dialect module to LLVM IR, optimises it at -O3 for

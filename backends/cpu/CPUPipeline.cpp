@@ -29,6 +29,11 @@ void ::tern::buildCPUBufferizePipeline(OpPassManager &pm) {
 }
 
 void ::tern::buildCPUToLLVMPipeline(OpPassManager &pm) {
+  // bufferization.clone (a function returning its argument, or a view of it) -> alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(mlir::tern::createTernStridedCopiesToLinalg());
+  // Ternary accumulates become calls of the runtime's microkernels; the rest becomes loops.
+  pm.addPass(mlir::tern::createTernCPUKernelCalls());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -36,9 +41,12 @@ void ::tern::buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
+  // What has no LLVM intrinsic (tanh, erf, ...) calls libm, which the loading process links.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(mlir::tern::createTernBindKernels());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

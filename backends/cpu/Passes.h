@@ -3,6 +3,9 @@
 #define TERN_BACKENDS_CPU_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -17,6 +20,15 @@ namespace mlir::tern {
 
 /// Name of the attribute that records a global's place in the weights buffer.
 inline constexpr const char *kWeightOffsetAttr = "tern.weight_offset";
+
+/// Microkernel calls (tern-cpu-kernel-calls, tern-bind-kernels): the called
+/// function is kKernelFunctionPrefix + NAME, its slot kKernelSlotPrefix + NAME,
+/// and the module attribute kKernelsAttr lists the NAMEs. The runtime side is
+/// runtime/src/kernel_dispatch.h.
+inline constexpr llvm::StringLiteral kKernelFunctionPrefix = "tern_kernel_";
+inline constexpr llvm::StringLiteral kKernelSlotPrefix = "__tern_kernel_";
+inline constexpr llvm::StringLiteral kKernelContextSlot = "__tern_kernel_context";
+inline constexpr llvm::StringLiteral kKernelsAttr = "tern.kernels";
 
 } // namespace mlir::tern
 

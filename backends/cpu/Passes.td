@@ -22,4 +22,52 @@ def TernExternalizeWeights : Pass<"tern-externalize-weights", "::mlir::ModuleOp"
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def TernCPUKernelCalls : Pass<"tern-cpu-kernel-calls", "::mlir::ModuleOp"> {
+  let summary = "Call the runtime's ternary microkernels for the lowered accumulates";
+  let description = [{
+    Runs on bufferized IR. Every `linalg.generic` that convert-tern-to-linalg
+    made for a `tern.ternary_accumulate` (attribute `tern.ternary_accumulate`,
+    the weight's packing) with i8 activations and i32 sums becomes a
+    `func.call @tern_kernel_ternary_matmul_<packing>(x, w, out)` of an external
+    function with the memref C interface (`llvm.emit_c_interface`), its
+    operands cast to `memref<?x?xT, strided<[?, ?], offset: ?>>` so that one
+    declaration serves every shape: what convert-linalg-to-std does for a
+    `library_call`, except that upstream keeps static sizes in the signature
+    and converts every other linalg op too. The function accumulates into its
+    last operand, as the generic did. `tern-bind-kernels` later routes the
+    call to the runtime.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def TernBindKernels : Pass<"tern-bind-kernels", "::mlir::ModuleOp"> {
+  let summary = "Route microkernel calls through slots the runtime fills at load";
+  let description = [{
+    Runs on the LLVM dialect. Each external declaration
+    `_mlir_ciface_tern_kernel_NAME` (made by convert-func-to-llvm for a call
+    `tern-cpu-kernel-calls` created) gets a private body that loads a
+    function pointer from the global `__tern_kernel_NAME` and the context from
+    `__tern_kernel_context` and calls the pointer with the context first, then
+    the descriptors. The globals start null; after loading the shared object
+    the runtime stores its entry point and its per-model context there
+    (runtime/src/kernel_dispatch.h), so the code has no undefined symbols
+    beyond libc and libm. The module attribute `tern.kernels` lists the NAMEs,
+    for the artifact's manifest.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def TernStridedCopiesToLinalg : Pass<"tern-strided-copies-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Rewrite memref.copy of non-identity layouts into linalg.copy";
+  let description = [{
+    Runs on bufferized IR, before convert-linalg-to-loops. A `memref.copy`
+    whose source or target is not an identity-layout memref (a subview:
+    `tensor.insert_slice`, `tensor.concat`, a slice returned from a function)
+    would lower to a call of `memrefCopy` from MLIR's runner-utils library,
+    which generated code cannot reach; as a `linalg.copy` it becomes loops.
+    Identity-layout copies stay `memref.copy` (a `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // TERN_BACKENDS_CPU_PASSES_TD

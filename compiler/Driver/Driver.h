@@ -43,11 +43,15 @@ private:
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
+/// What ternc was given: a checkpoint directory, or a module of MLIR text.
+enum class InputKind { Checkpoint, MLIRModule };
+
 /// Everything a backend gets from the driver.
 struct DriverContext {
   const DriverOptions &options;
-  const ModelConfig &config;
+  const ModelConfig &config; // all zeros for an MLIR module
   const Progress &progress;
+  InputKind input = InputKind::Checkpoint;
 };
 
 /// Prints "ternc: error: MESSAGE" and returns the exit status 1.
@@ -85,6 +89,8 @@ struct Backend {
   std::vector<std::pair<const char *, const char *>> stages;
   /// Lowers the packed tern module and writes the output. Returns an exit status.
   std::function<int(mlir::ModuleOp, const DriverContext &)> compile;
+  /// The trit layout (#tern.packing) the pack stage uses when --packing is not given.
+  const char *defaultPacking = "two_bit";
 };
 
 } // namespace tern

@@ -24,6 +24,9 @@ constexpr const char *kIndexFileName = "model.safetensors.index.json";
 /// Enough tensor problems to see a pattern (say, a wrong num_hidden_layers)
 /// without burying the first one.
 constexpr size_t kMaxReportedProblems = 8;
+/// The safetensors header limit (SafeTensors.cpp): an index lists the same
+/// tensors, one line each.
+constexpr uint64_t kMaxIndexBytes = 100u * 1000u * 1000u;
 
 std::string joinPath(llvm::StringRef dir, llvm::StringRef name) {
   llvm::SmallString<256> path(dir);
@@ -58,27 +61,11 @@ readWeightMap(const std::string &indexPath) {
   if (!buffer)
     return llvm::createStringError(
         indexPath + ": cannot read: " + buffer.getError().message());
-  auto index = json_util::parseJson((*buffer)->getBuffer(), indexPath);
-  if (!index)
-    return index.takeError();
-  if (!index->is_object() || !index->contains("weight_map") ||
-      !(*index)["weight_map"].is_object())
+  if ((*buffer)->getBufferSize() > kMaxIndexBytes)
     return llvm::createStringError(
-        indexPath + ": expected a JSON object with a 'weight_map' object");
-  std::map<std::string, std::string> weightMap;
-  for (const auto &item : (*index)["weight_map"].items()) {
-    const json &shard = item.value();
-    // Shards sit beside the index; a path elsewhere is corrupt or hostile.
-    if (!shard.is_string() || shard.get<std::string>().empty() ||
-        llvm::sys::path::filename(shard.get<std::string>()) !=
-            shard.get<std::string>() ||
-        shard.get<std::string>() == "." || shard.get<std::string>() == "..")
-      return llvm::createStringError(
-          indexPath + ": weight_map entry for tensor '" + item.key() +
-          "' must be a file name in the model directory, got " + shard.dump());
-    weightMap[item.key()] = shard.get<std::string>();
-  }
-  return weightMap;
+        indexPath + ": " + llvm::Twine((*buffer)->getBufferSize()) +
+        " bytes, more than the 100 MB limit for an index");
+  return parseShardIndex((*buffer)->getBuffer(), indexPath);
 }
 
 /// Opens every shard the index names, once each, and checks that the index
@@ -224,6 +211,32 @@ llvm::Error validateTensorSet(const ModelConfig &config,
 }
 
 } // namespace
+
+llvm::Expected<std::map<std::string, std::string>>
+parseShardIndex(llvm::StringRef text, llvm::StringRef indexPath) {
+  auto index = json_util::parseJson(text, indexPath);
+  if (!index)
+    return index.takeError();
+  if (!index->is_object() || !index->contains("weight_map") ||
+      !(*index)["weight_map"].is_object())
+    return llvm::createStringError(
+        indexPath + ": expected a JSON object with a 'weight_map' object");
+  std::map<std::string, std::string> weightMap;
+  for (const auto &item : (*index)["weight_map"].items()) {
+    const json &shard = item.value();
+    // Shards sit beside the index; a path elsewhere is corrupt or hostile.
+    if (!shard.is_string() || shard.get<std::string>().empty() ||
+        llvm::sys::path::filename(shard.get<std::string>()) !=
+            shard.get<std::string>() ||
+        shard.get<std::string>() == "." || shard.get<std::string>() == "..")
+      return llvm::createStringError(
+          indexPath + ": weight_map entry for tensor '" + item.key() +
+          "' must be a file name in the model directory, got " +
+          json_util::excerpt(shard));
+    weightMap[item.key()] = shard.get<std::string>();
+  }
+  return weightMap;
+}
 
 std::vector<std::pair<std::string, std::vector<int64_t>>>
 Checkpoint::expectedTensors(const ModelConfig &config) {

@@ -18,12 +18,19 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace tern {
+
+/// Parses the text of model.safetensors.index.json into its weight_map
+/// (tensor name -> shard file name). Every shard must be a plain file name in
+/// the model directory. `indexPath` only names the file in errors.
+llvm::Expected<std::map<std::string, std::string>>
+parseShardIndex(llvm::StringRef text, llvm::StringRef indexPath);
 
 class Checkpoint {
 public:

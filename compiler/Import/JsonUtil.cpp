@@ -38,10 +38,39 @@ public:
   }
 };
 
+/// The offset of the first '[' or '{' (outside strings) that opens a level
+/// deeper than kMaxJsonDepth, or npos. Malformed text is left to the parser.
+size_t findTooDeep(llvm::StringRef text) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i; // the escaped character cannot end the string
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return llvm::StringRef::npos;
+}
+
 } // namespace
 
 llvm::Expected<nlohmann::json> parseJson(llvm::StringRef text,
                                          llvm::StringRef file) {
+  if (size_t at = findTooDeep(text); at != llvm::StringRef::npos)
+    return llvm::createStringError(
+        llvm::Twine(file) + ": JSON nested more than " +
+        llvm::Twine(kMaxJsonDepth) + " levels deep (at byte " +
+        llvm::Twine(at) + ")");
   nlohmann::json value = nlohmann::json::parse(
       text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (!value.is_discarded())
@@ -82,6 +111,16 @@ std::string describeType(const nlohmann::json &value) {
   if (value.is_object())
     return "an object";
   return "an unsupported value";
+}
+
+std::string excerpt(const nlohmann::json &value) {
+  constexpr size_t kMaxChars = 80;
+  // Small values (all the well-formed ones) print whole; a long one is cut,
+  // though it is still printed in full first: bounded by the file's size.
+  std::string text = value.dump();
+  if (text.size() > kMaxChars)
+    text = text.substr(0, kMaxChars) + "...";
+  return text;
 }
 
 } // namespace tern::json_util

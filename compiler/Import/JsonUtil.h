@@ -19,8 +19,15 @@
 
 namespace tern::json_util {
 
+/// Arrays and objects nested deeper than this are refused before parsing:
+/// nlohmann::json prints and compares values recursively, so a hostile file
+/// of a few megabytes of '[' would overflow the stack in an error message.
+/// tern's files nest three levels at most.
+constexpr int kMaxJsonDepth = 64;
+
 /// Parses `text`; on failure the error reads "FILE: not valid JSON: <parser
-/// message with line and column>", `file` naming where the text came from.
+/// message with line and column>", `file` naming where the text came from, or
+/// "FILE: JSON nested more than 64 levels deep (at byte N)".
 llvm::Expected<nlohmann::json> parseJson(llvm::StringRef text,
                                          llvm::StringRef file);
 
@@ -31,6 +38,10 @@ std::optional<int64_t> asInt64(const nlohmann::json &value);
 /// A short description of a value's JSON type for error messages
 /// ("a string", "null", ...).
 std::string describeType(const nlohmann::json &value);
+
+/// The value as JSON text for an error message, cut to about 80 characters
+/// ("[1,2,3,...") so that a hostile file cannot make the message huge.
+std::string excerpt(const nlohmann::json &value);
 
 } // namespace tern::json_util
 

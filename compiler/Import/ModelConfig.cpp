@@ -21,6 +21,8 @@ constexpr int64_t kMaxVocabSize = int64_t(1) << 22;
 constexpr int64_t kMaxNumLayers = 1024;
 constexpr int64_t kMaxHiddenRatio = 16;
 constexpr int64_t kMaxIntermediateSize = int64_t(1) << 20;
+// Released configs are about 1 KB; this bounds the JSON tree a file can make.
+constexpr uint64_t kMaxConfigBytes = uint64_t(16) << 20;
 
 /// Reads typed fields from the config object, remembering only the first
 /// problem so the caller can check once at the end instead of after each
@@ -46,11 +48,17 @@ public:
     return positive(key, max);
   }
 
-  /// An optional integer in [0, limit); null or absent gives `fallback`.
+  /// An optional integer in [0, limit); null or absent gives `fallback`,
+  /// which must be in range too (a tiny vocabulary has no token 2).
   int64_t optionalIndex(const char *key, int64_t fallback, int64_t limit,
                         const char *limitName) {
-    if (isAbsent(key))
+    if (isAbsent(key)) {
+      if (fallback >= limit)
+        fail(std::string("field '") + key + "' is absent and its default " +
+             std::to_string(fallback) + " is outside [0, " + limitName + " = " +
+             std::to_string(limit) + "); set it explicitly");
       return fallback;
+    }
     std::optional<int64_t> value = integer(key);
     if (value && (*value < 0 || *value >= limit))
       fail(std::string("field '") + key + "' is " + std::to_string(*value) +
@@ -182,7 +190,7 @@ llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef text,
       root["model_type"].get<std::string>() != "hgrn_bit")
     return llvm::createStringError(
         llvm::Twine(path) + ": field 'model_type' is " +
-        root["model_type"].dump() +
+        json_util::excerpt(root["model_type"]) +
         ", expected \"hgrn_bit\" (tern compiles HGRNBit MatMul-free LMs only)");
 
   ModelConfig config;
@@ -247,6 +255,10 @@ llvm::Expected<ModelConfig> readModelConfig(llvm::StringRef path) {
   if (!buffer)
     return llvm::createStringError(
         llvm::Twine(path) + ": cannot read: " + buffer.getError().message());
+  if ((*buffer)->getBufferSize() > kMaxConfigBytes)
+    return llvm::createStringError(
+        llvm::Twine(path) + ": " + llvm::Twine((*buffer)->getBufferSize()) +
+        " bytes, more than the 16 MiB a config.json may have");
   return parseModelConfig((*buffer)->getBuffer(), path);
 }
 

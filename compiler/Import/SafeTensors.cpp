@@ -19,6 +19,11 @@ namespace {
 // The reference safetensors implementation refuses larger headers too; it
 // bounds the JSON parse of an untrusted file.
 constexpr uint64_t kMaxHeaderBytes = 100u * 1000u * 1000u;
+// Far above any real checkpoint (a 24-layer HGRNBit has about 400 tensors, and
+// tern's tensors are 1-D or 2-D); they bound what one header can make tern
+// allocate and loop over.
+constexpr size_t kMaxTensors = size_t(1) << 16;
+constexpr size_t kMaxRank = 8;
 
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message) {
   return llvm::createStringError(llvm::Twine(path) + ": " + message);
@@ -66,27 +71,34 @@ llvm::Error parseEntry(llvm::StringRef path, const std::string &name,
     return tensorError(path, name,
                        "'shape' must be an array, got " +
                            json_util::describeType(shapeValue));
+  if (shapeValue.size() > kMaxRank)
+    return tensorError(path, name,
+                       "'shape' has " + llvm::Twine(shapeValue.size()) +
+                           " dimensions, more than tern reads (" +
+                           llvm::Twine(kMaxRank) + ")");
   std::vector<int64_t> shape;
   int64_t elements = 1;
   for (const json &dimValue : shapeValue) {
     std::optional<int64_t> dim = json_util::asInt64(dimValue);
     if (!dim)
       return tensorError(path, name,
-                         "'shape' must hold integers, got " + dimValue.dump());
+                         "'shape' must hold integers, got " +
+                             json_util::excerpt(dimValue));
     if (*dim < 0)
       return tensorError(
           path, name, "'shape' has a negative dimension " + llvm::Twine(*dim));
     if (llvm::MulOverflow(elements, *dim, elements))
       return tensorError(path, name,
-                         "the element count of shape " + shapeValue.dump() +
+                         "the element count of shape " +
+                             json_util::excerpt(shapeValue) +
                              " overflows int64");
     shape.push_back(*dim);
   }
   int64_t expectedBytes;
   if (llvm::MulOverflow(elements, dtypeSize(*dtype), expectedBytes))
     return tensorError(path, name,
-                       "the byte size of shape " + shapeValue.dump() +
-                           " overflows int64");
+                       "the byte size of shape " +
+                           json_util::excerpt(shapeValue) + " overflows int64");
 
   const json &offsets = entry["data_offsets"];
   std::optional<int64_t> begin, end;
@@ -98,16 +110,16 @@ llvm::Error parseEntry(llvm::StringRef path, const std::string &name,
     return tensorError(path, name,
                        "'data_offsets' must be [begin, end] with 0 <= begin "
                        "<= end, got " +
-                           offsets.dump());
+                           json_util::excerpt(offsets));
   if (*end - *begin != expectedBytes)
-    return tensorError(path, name,
-                       "'data_offsets' " + offsets.dump() + " span " +
-                           llvm::Twine(*end - *begin) + " bytes, but " +
-                           dtypeText + " " + formatShape(shape) + " needs " +
-                           llvm::Twine(expectedBytes));
+    return tensorError(
+        path, name,
+        "'data_offsets' " + json_util::excerpt(offsets) + " span " +
+            llvm::Twine(*end - *begin) + " bytes, but " + dtypeText + " " +
+            formatShape(shape) + " needs " + llvm::Twine(expectedBytes));
   if (static_cast<uint64_t>(*end) > dataSize)
     return tensorError(path, name,
-                       "'data_offsets' " + offsets.dump() +
+                       "'data_offsets' " + json_util::excerpt(offsets) +
                            " run past the end of the file (the data section "
                            "has " +
                            llvm::Twine(dataSize) + " bytes)");
@@ -241,10 +253,15 @@ SafeTensorsFile::open(llvm::StringRef path) {
                                   /*IsVolatile=*/false);
   if (!buffer)
     return fileError(path, "cannot read: " + buffer.getError().message());
+  return fromBuffer(std::move(*buffer), path);
+}
 
+llvm::Expected<std::unique_ptr<SafeTensorsFile>>
+SafeTensorsFile::fromBuffer(std::unique_ptr<llvm::MemoryBuffer> contentsBuffer,
+                            llvm::StringRef path) {
   std::unique_ptr<SafeTensorsFile> file(new SafeTensorsFile());
   file->filePath = path.str();
-  file->mapping = std::move(*buffer);
+  file->mapping = std::move(contentsBuffer);
   llvm::StringRef contents = file->mapping->getBuffer();
   const auto *base = reinterpret_cast<const uint8_t *>(contents.data());
 
@@ -268,6 +285,11 @@ SafeTensorsFile::open(llvm::StringRef path) {
   if (!header->is_object())
     return fileError(path, "header must be a JSON object, got " +
                                json_util::describeType(*header));
+
+  if (header->size() > kMaxTensors)
+    return fileError(path, "header lists " + llvm::Twine(header->size()) +
+                               " entries, more than tern reads (" +
+                               llvm::Twine(kMaxTensors) + ")");
 
   uint64_t dataOffset = 8 + headerSize;
   uint64_t dataSize = contents.size() - dataOffset;

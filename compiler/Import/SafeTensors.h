@@ -62,6 +62,11 @@ public:
   /// fault, the tensor.
   static llvm::Expected<std::unique_ptr<SafeTensorsFile>>
   open(llvm::StringRef path);
+  /// Validates a file already in memory (the fuzz target's entry point);
+  /// `path` only names it in errors. The views point into `contents`.
+  static llvm::Expected<std::unique_ptr<SafeTensorsFile>>
+  fromBuffer(std::unique_ptr<llvm::MemoryBuffer> contents,
+             llvm::StringRef path);
 
   const std::string &path() const { return filePath; }
   /// All tensors, sorted by name; `__metadata__` is not one of them.

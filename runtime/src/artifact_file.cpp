@@ -32,6 +32,10 @@ uint64_t getU64(const unsigned char *p) {
   return v;
 }
 
+// The manifest is parsed into a JSON tree several times its size; real ones are kilobytes (a
+// tokenizer's vocabulary, if one is ever stored there, a few megabytes).
+constexpr uint64_t kMaxManifestBytes = uint64_t(64) << 20;
+
 struct SectionExtent {
   const char *name;
   uint64_t offset, size;
@@ -89,13 +93,19 @@ std::unique_ptr<ArtifactFile> ArtifactFile::open(const std::string &path, std::s
     ::close(fd);
     return fail("not a regular file");
   }
-  const uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+  // fileSize: the artifact's bytes. An executable made by `ternc --emit=exe` carries its artifact
+  // at a page-aligned offset, mapped from there.
+  uint64_t start = 0, fileSize = static_cast<uint64_t>(st.st_size);
+  if (uint64_t offset, size; findBundledArtifact(fd, fileSize, &offset, &size)) {
+    start = offset;
+    fileSize = size;
+  }
   if (fileSize < kArtifactHeaderSize) {
     ::close(fd);
     return fail("file is " + std::to_string(fileSize) + " bytes, too small for the " +
                 std::to_string(kArtifactHeaderSize) + "-byte artifact header");
   }
-  void *mapping = ::mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
+  void *mapping = ::mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(start));
   int mmapErr = errno;
   ::close(fd);  // the mapping keeps the file alive
   if (mapping == MAP_FAILED) return fail("cannot mmap: " + errnoText(mmapErr));
@@ -141,17 +151,26 @@ std::unique_ptr<ArtifactFile> ArtifactFile::open(const std::string &path, std::s
     return fail("weights_offset " + std::to_string(h.weightsOffset) + " is not a multiple of " +
                 std::to_string(kArtifactWeightsAlignment));
   if (h.codeSize == 0) return fail("the code section is empty");
+  if (h.manifestSize > kMaxManifestBytes)
+    return fail("the manifest section is " + std::to_string(h.manifestSize) +
+                " bytes, more than the " + std::to_string(kMaxManifestBytes >> 20) + " MiB limit");
 
   std::string why;
   if (!parseArtifactManifest(file->manifestText(), &file->manifest_, &why))
     return fail("manifest: " + why);
+  const ArtifactManifest &m = file->manifest_;
+  if (!m.tokenizerFormat.empty() &&
+      (m.tokenizerOffset > h.weightsSize || m.tokenizerSize > h.weightsSize - m.tokenizerOffset))
+    return fail("manifest: the tokenizer (offset " + std::to_string(m.tokenizerOffset) + ", " +
+                std::to_string(m.tokenizerSize) + " bytes) lies outside the weights section (" +
+                std::to_string(h.weightsSize) + " bytes)");
 
   if (verifyChecksums) {
     const uint32_t codeCrc = artifactCrc32(file->code(), file->codeSize());
     if (codeCrc != file->manifest_.codeCrc32)
       return fail("code section checksum mismatch (manifest " + formatArtifactCrc32(file->manifest_.codeCrc32) +
                   ", computed " + formatArtifactCrc32(codeCrc) + "): the file is corrupt");
-    const uint32_t weightsCrc = artifactCrc32(file->weights(), file->weightsSize());
+    const uint32_t weightsCrc = artifactCrc32(file->weights(), h.weightsSize);  // tokenizer included
     if (weightsCrc != file->manifest_.weightsCrc32)
       return fail("weights section checksum mismatch (manifest " +
                   formatArtifactCrc32(file->manifest_.weightsCrc32) + ", computed " + formatArtifactCrc32(weightsCrc) +

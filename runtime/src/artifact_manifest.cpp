@@ -14,6 +14,36 @@ using OrderedJson = nlohmann::ordered_json;
 
 // Dimensions and token ids are int32 in the ABI, so anything above this in the manifest is an error.
 constexpr int64_t kMaxDimension = std::numeric_limits<int32_t>::max();
+// The model sizes ternc accepts (compiler/Import/ModelConfig.cpp): the runtime allocates the state
+// (layers x hidden floats) and logits (vocab floats a token) from them before running anything, so a
+// corrupt or hostile manifest must not be able to ask for terabytes.
+constexpr int64_t kMaxHiddenSize = int64_t(1) << 16;
+constexpr int64_t kMaxNumLayers = 1024;
+constexpr int64_t kMaxVocabSize = int64_t(1) << 22;
+// Arrays and objects nested deeper than this are refused before parsing: nlohmann::json compares and
+// prints values recursively, so a deeply nested member would overflow the stack. Manifests nest 3.
+constexpr int kMaxJsonDepth = 64;
+
+// The offset of the first '[' or '{' (outside strings) that opens a level deeper than
+// kMaxJsonDepth, or npos. Malformed text is left to the parser.
+size_t findTooDeep(std::string_view text) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') ++i;  // the escaped character cannot end the string
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
 
 // Accepts "0x" followed by 1 to 8 hex digits (either case).
 bool parseCrcText(const std::string &text, uint32_t *out) {
@@ -101,6 +131,139 @@ bool optionalTokenId(const OrderedJson &parent, const char *key, const std::stri
   return requireInteger(parent, key, where, 0, kMaxDimension, out, why);
 }
 
+// "tokenizer": absent or null, or {"format": name, "offset": bytes, "bytes": count} within the
+// weights section (whose size the manifest does not know: ArtifactFile::open checks the extent).
+bool parseTokenizer(const OrderedJson &root, ArtifactManifest *m, std::string *why) {
+  const OrderedJson *tokenizer = member(root, "tokenizer");
+  if (!tokenizer || tokenizer->is_null()) return true;
+  if (!tokenizer->is_object()) {
+    *why = "member \"tokenizer\" must be null or an object";
+    return false;
+  }
+  int64_t offset = 0, bytes = 0;
+  if (!requireString(*tokenizer, "format", "tokenizer.format", &m->tokenizerFormat, why) ||
+      !requireInteger(*tokenizer, "offset", "tokenizer.offset", 0,
+                      std::numeric_limits<int64_t>::max(), &offset, why) ||
+      !requireInteger(*tokenizer, "bytes", "tokenizer.bytes", 1,
+                      std::numeric_limits<int64_t>::max(), &bytes, why))
+    return false;
+  m->tokenizerOffset = static_cast<uint64_t>(offset);
+  m->tokenizerSize = static_cast<uint64_t>(bytes);
+  return true;
+}
+
+// model.*, entry_points.* and state.* of a model artifact (any kind but "mlir").
+bool parseModelMembers(const OrderedJson &root, ArtifactManifest *m, std::string *why) {
+  const OrderedJson *model = nullptr;
+  if (!requireObject(root, "model", "model", &model, why) ||
+      !requireInteger(*model, "hidden_size", "model.hidden_size", 1, kMaxHiddenSize, &m->hiddenSize, why) ||
+      !requireInteger(*model, "num_hidden_layers", "model.num_hidden_layers", 1, kMaxNumLayers,
+                      &m->numLayers, why) ||
+      !requireInteger(*model, "vocab_size", "model.vocab_size", 1, kMaxVocabSize, &m->vocabSize, why) ||
+      !optionalTokenId(*model, "bos_token_id", "model.bos_token_id", &m->bosTokenId, why) ||
+      !optionalTokenId(*model, "eos_token_id", "model.eos_token_id", &m->eosTokenId, why))
+    return false;
+
+  const OrderedJson *entryPoints = nullptr;
+  if (!requireObject(root, "entry_points", "entry_points", &entryPoints, why) ||
+      !requireString(*entryPoints, "prefill", "entry_points.prefill", &m->prefillSymbol, why) ||
+      !requireString(*entryPoints, "decode", "entry_points.decode", &m->decodeSymbol, why))
+    return false;
+
+  // The runtime allocates the recurrent state from model.*; state.* must agree with it.
+  const OrderedJson *state = nullptr;
+  if (!requireObject(root, "state", "state", &state, why)) return false;
+  const OrderedJson *shape = member(*state, "shape");
+  const OrderedJson expectedShape = OrderedJson::array({m->numLayers, m->hiddenSize});
+  if (!shape || *shape != expectedShape) {
+    *why = "member \"state.shape\" is " + (shape ? shape->dump() : std::string("missing")) +
+           ", expected " + expectedShape.dump() + " ([num_hidden_layers, hidden_size])";
+    return false;
+  }
+  const OrderedJson *dtype = member(*state, "dtype");
+  if (!dtype || *dtype != "f32") {
+    *why = "member \"state.dtype\" is " + (dtype ? dtype->dump() : std::string("missing")) +
+           ", expected \"f32\"";
+    return false;
+  }
+  return true;
+}
+
+// One tensor of a function's signature: {"dtype": one of kArtifactDtypes, "shape": [d, ...]} with
+// each d >= 0, or -1 for a size known only at run time.
+bool parseTensorSpec(const OrderedJson &value, const std::string &where, ArtifactTensorSpec *out,
+                     std::string *why) {
+  const OrderedJson *dtype = value.is_object() ? member(value, "dtype") : nullptr;
+  const OrderedJson *shape = value.is_object() ? member(value, "shape") : nullptr;
+  if (!dtype || !dtype->is_string() || artifactDtypeSize(dtype->get<std::string>()) == 0) {
+    *why = "member \"" + where + ".dtype\" must be one of f32, f64, i8, i16, i32, i64";
+    return false;
+  }
+  if (!shape || !shape->is_array() || shape->size() > kArtifactMaxRank) {
+    *why = "member \"" + where + ".shape\" must be an array of at most " +
+           std::to_string(kArtifactMaxRank) + " sizes";
+    return false;
+  }
+  out->dtype = dtype->get<std::string>();
+  out->shape.clear();
+  for (const OrderedJson &d : *shape) {
+    int64_t size = 0;
+    if (!integerInRange(d, -1, std::numeric_limits<int64_t>::max(), &size)) {
+      *why = "member \"" + where + ".shape\" holds " + d.dump() + ", expected sizes >= -1";
+      return false;
+    }
+    out->shape.push_back(size);
+  }
+  return true;
+}
+
+// functions: [{"name", "symbol", "arguments": [tensor...], "results": [tensor...]}, ...], at least
+// one, each called through at most kArtifactMaxCallPointers pointers.
+bool parseFunctions(const OrderedJson &root, std::vector<ArtifactFunction> *out, std::string *why) {
+  const OrderedJson *functions = member(root, "functions");
+  if (!functions || !functions->is_array() || functions->empty()) {
+    *why = "member \"functions\" " +
+           std::string(functions ? "must be a non-empty array" : "is missing");
+    return false;
+  }
+  out->clear();
+  for (size_t i = 0; i < functions->size(); ++i) {
+    const OrderedJson &fn = (*functions)[i];
+    const std::string where = "functions[" + std::to_string(i) + "]";
+    if (!fn.is_object()) {
+      *why = "member \"" + where + "\" must be an object";
+      return false;
+    }
+    ArtifactFunction f;
+    if (!requireString(fn, "name", where + ".name", &f.name, why) ||
+        !requireString(fn, "symbol", where + ".symbol", &f.symbol, why))
+      return false;
+    for (const char *list : {"arguments", "results"}) {
+      const OrderedJson *specs = member(fn, list);
+      if (!specs || !specs->is_array()) {
+        *why = "member \"" + where + "." + list + "\" must be an array";
+        return false;
+      }
+      std::vector<ArtifactTensorSpec> &into = list[0] == 'a' ? f.arguments : f.results;
+      for (size_t j = 0; j < specs->size(); ++j) {
+        ArtifactTensorSpec spec;
+        if (!parseTensorSpec((*specs)[j], where + "." + list + "[" + std::to_string(j) + "]",
+                             &spec, why))
+          return false;
+        into.push_back(std::move(spec));
+      }
+    }
+    if (f.arguments.size() + 1 + (f.results.empty() ? 0 : 1) > kArtifactMaxCallPointers) {
+      *why = "member \"" + where + ".arguments\" has " + std::to_string(f.arguments.size()) +
+             " entries; the runtime calls functions with at most " +
+             std::to_string(kArtifactMaxCallPointers - 2);
+      return false;
+    }
+    out->push_back(std::move(f));
+  }
+  return true;
+}
+
 bool parseManifestObject(const OrderedJson &root, ArtifactManifest *out, std::string *why) {
   if (!root.is_object()) {
     *why = "the manifest must be a JSON object";
@@ -126,36 +289,10 @@ bool parseManifestObject(const OrderedJson &root, ArtifactManifest *out, std::st
   if (const OrderedJson *producer = member(root, "producer"); producer && producer->is_string())
     m.producer = producer->get<std::string>();
 
-  const OrderedJson *model = nullptr;
-  if (!requireObject(root, "model", "model", &model, why) ||
-      !requireInteger(*model, "hidden_size", "model.hidden_size", 1, kMaxDimension, &m.hiddenSize, why) ||
-      !requireInteger(*model, "num_hidden_layers", "model.num_hidden_layers", 1, kMaxDimension,
-                      &m.numLayers, why) ||
-      !requireInteger(*model, "vocab_size", "model.vocab_size", 1, kMaxDimension, &m.vocabSize, why) ||
-      !optionalTokenId(*model, "bos_token_id", "model.bos_token_id", &m.bosTokenId, why) ||
-      !optionalTokenId(*model, "eos_token_id", "model.eos_token_id", &m.eosTokenId, why))
-    return false;
-
-  const OrderedJson *entryPoints = nullptr;
-  if (!requireObject(root, "entry_points", "entry_points", &entryPoints, why) ||
-      !requireString(*entryPoints, "prefill", "entry_points.prefill", &m.prefillSymbol, why) ||
-      !requireString(*entryPoints, "decode", "entry_points.decode", &m.decodeSymbol, why))
-    return false;
-
-  // The runtime allocates the recurrent state from model.*; state.* must agree with it.
-  const OrderedJson *state = nullptr;
-  if (!requireObject(root, "state", "state", &state, why)) return false;
-  const OrderedJson *shape = member(*state, "shape");
-  const OrderedJson expectedShape = OrderedJson::array({m.numLayers, m.hiddenSize});
-  if (!shape || *shape != expectedShape) {
-    *why = "member \"state.shape\" is " + (shape ? shape->dump() : std::string("missing")) +
-           ", expected " + expectedShape.dump() + " ([num_hidden_layers, hidden_size])";
-    return false;
-  }
-  const OrderedJson *dtype = member(*state, "dtype");
-  if (!dtype || *dtype != "f32") {
-    *why = "member \"state.dtype\" is " + (dtype ? dtype->dump() : std::string("missing")) +
-           ", expected \"f32\"";
+  // A compiled MLIR module has functions where a model has its sizes, entry points and state.
+  if (m.kind == kArtifactKindModule) {
+    if (!parseFunctions(root, &m.functions, why)) return false;
+  } else if (!parseModelMembers(root, &m, why)) {
     return false;
   }
 
@@ -178,11 +315,20 @@ bool parseManifestObject(const OrderedJson &root, ArtifactManifest *out, std::st
     *why = "member \"checksums.weights\" is \"" + weightsCrc + "\", expected \"0x\" and 8 hex digits";
     return false;
   }
+  if (!parseTokenizer(root, &m, why)) return false;
   *out = std::move(m);
   return true;
 }
 
 }  // namespace
+
+size_t artifactDtypeSize(const std::string &dtype) {
+  if (dtype == "f32" || dtype == "i32") return 4;
+  if (dtype == "f64" || dtype == "i64") return 8;
+  if (dtype == "i16") return 2;
+  if (dtype == "i8") return 1;
+  return 0;
+}
 
 std::string formatArtifactCrc32(uint32_t crc) {
   char buf[16];
@@ -191,6 +337,11 @@ std::string formatArtifactCrc32(uint32_t crc) {
 }
 
 bool parseArtifactManifest(std::string_view json, ArtifactManifest *out, std::string *why) {
+  if (size_t at = findTooDeep(json); at != std::string_view::npos) {
+    *why = "the manifest's JSON is nested more than " + std::to_string(kMaxJsonDepth) +
+           " levels deep (at byte " + std::to_string(at) + ")";
+    return false;
+  }
   OrderedJson root;
   try {
     root = OrderedJson::parse(json.begin(), json.end());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -23,8 +24,9 @@ std::string directoryOf(const std::string &path) {
 AtomicFile::~AtomicFile() { discard(); }
 
 void AtomicFile::discard() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);  // an unnamed temporary is freed here
   fd_ = -1;
+  unnamed_ = false;
   if (!tempPath_.empty()) ::unlink(tempPath_.c_str());
   tempPath_.clear();
 }
@@ -38,6 +40,20 @@ bool AtomicFile::fail(const std::string &what, int err, std::string *error) {
 bool AtomicFile::open(const std::string &path, std::string *error) {
   discard();
   path_ = path;
+#ifdef O_TMPFILE
+  // linkUnnamed() names the file through /proc/self/fd; without /proc, use a named temporary.
+  if (::access("/proc/self/fd", X_OK) == 0) {
+    fd_ = ::open(directoryOf(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd_ >= 0) {
+      unnamed_ = true;
+      if (::fchmod(fd_, 0644) != 0)
+        return fail("cannot set permissions on " + tempName(), errno, error);
+      return true;
+    }
+    // EOPNOTSUPP/EISDIR/EINVAL: no O_TMPFILE here; ENOENT and the like recur below with a clear
+    // message.
+  }
+#endif
   tempPath_ = path + ".tmp.XXXXXX";
   fd_ = ::mkstemp(tempPath_.data());
   if (fd_ < 0) {
@@ -54,7 +70,7 @@ bool AtomicFile::write(const void *data, size_t size, std::string *error) {
   while (size > 0) {
     ssize_t n = ::write(fd_, p, std::min<size_t>(size, size_t(1) << 30));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write " + tempPath_, n < 0 ? errno : EIO, error);
+    if (n <= 0) return fail("cannot write " + tempName(), n < 0 ? errno : EIO, error);
     p += n;
     size -= static_cast<size_t>(n);
   }
@@ -71,8 +87,26 @@ bool AtomicFile::writeZeros(uint64_t count, std::string *error) {
   return true;
 }
 
+bool AtomicFile::linkUnnamed(std::string *error) {
+  const std::string fdPath = "/proc/self/fd/" + std::to_string(fd_);
+  static std::atomic<unsigned> counter{0};
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    tempPath_ = path_ + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    if (::linkat(AT_FDCWD, fdPath.c_str(), AT_FDCWD, tempPath_.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      unnamed_ = false;
+      return true;
+    }
+    const int err = errno;
+    tempPath_.clear();  // not created
+    if (err != EEXIST) return fail("cannot name the temporary file", err, error);
+  }
+  return fail("cannot name the temporary file", EEXIST, error);
+}
+
 bool AtomicFile::commit(std::string *error) {
-  if (::fsync(fd_) != 0) return fail("cannot fsync " + tempPath_, errno, error);
+  if (::fsync(fd_) != 0) return fail("cannot fsync " + tempName(), errno, error);
+  // linkat cannot replace PATH, so the complete file gets a temporary name and is renamed over it.
+  if (unnamed_ && !linkUnnamed(error)) return false;
   int closed = ::close(fd_);
   fd_ = -1;
   if (closed != 0) return fail("cannot close " + tempPath_, errno, error);

@@ -2,9 +2,11 @@
 #include "tern/runtime.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <system_error>
 #include <string>
 
 #include "model.h"
@@ -80,6 +82,44 @@ tern_status tern_model_info(const tern_model *model, tern_model_info_t *info) {
   return TERN_OK;
 }
 
+tern_status tern_model_tokenizer(const tern_model *model, const char **format, const void **data,
+                                 size_t *size) {
+  if (!model || !format || !data || !size) return TERN_ERROR_INVALID_ARGUMENT;
+  const tern::ArtifactManifest &m = model->model->manifest();
+  const std::string_view bytes = model->model->tokenizer();
+  *format = m.tokenizerFormat.empty() ? nullptr : m.tokenizerFormat.c_str();
+  *data = m.tokenizerFormat.empty() ? nullptr : bytes.data();
+  *size = m.tokenizerFormat.empty() ? 0 : bytes.size();
+  return TERN_OK;
+}
+
+tern_status tern_model_set_threads(tern_model *model, int threads) {
+  if (!model || threads < 0) return TERN_ERROR_INVALID_ARGUMENT;
+  try {
+    model->model->kernels().setThreads(threads);
+    return TERN_OK;
+  } catch (const std::system_error &) {
+    return TERN_ERROR_OUT_OF_MEMORY;  // a thread could not start
+  }
+}
+
+tern_status tern_model_set_isa(tern_model *model, const char *isa, char *errbuf, size_t errlen) {
+  clearError(errbuf, errlen);
+  if (!model || !isa) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "model or isa is null");
+  std::string error;
+  if (!model->model->kernels().setIsa(isa, &error))
+    return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
+  return TERN_OK;
+}
+
+int tern_model_threads(const tern_model *model) {
+  return model ? model->model->kernels().threads() : 0;
+}
+
+const char *tern_model_isa(const tern_model *model) {
+  return model ? model->model->kernels().isa().name : "";
+}
+
 tern_status tern_session_create(tern_model *model, tern_session **session) {
   if (!session) return TERN_ERROR_INVALID_ARGUMENT;
   *session = nullptr;
@@ -135,6 +175,63 @@ tern_status tern_session_get_state(const tern_session *session, float *state_out
   if (count != state.size()) return TERN_ERROR_INVALID_ARGUMENT;
   std::memcpy(state_out, state.data(), sizeof(float) * count);
   return TERN_OK;
+}
+
+size_t tern_model_function_count(const tern_model *model) {
+  return model ? model->model->functions().size() : 0;
+}
+
+const char *tern_model_function_name(const tern_model *model, size_t index) {
+  if (!model || index >= model->model->functions().size()) return nullptr;
+  return model->model->functions()[index].signature->name.c_str();
+}
+
+tern_status tern_model_function_arity(const tern_model *model, const char *name, size_t *num_args,
+                                      size_t *num_results) {
+  if (!model || !name || !num_args || !num_results) return TERN_ERROR_INVALID_ARGUMENT;
+  const tern::LoadedFunction *fn = model->model->function(name);
+  if (!fn) return TERN_ERROR_INVALID_ARGUMENT;
+  *num_args = fn->signature->arguments.size();
+  *num_results = fn->signature->results.size();
+  return TERN_OK;
+}
+
+tern_status tern_model_call(tern_model *model, const char *name, const tern_tensor *args,
+                            size_t num_args, tern_tensor *results, size_t num_results, char *errbuf,
+                            size_t errlen) {
+  clearError(errbuf, errlen);
+  if (!model || !name) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "model or name is null");
+  const tern::Model &loaded = *model->model;
+  const tern::LoadedFunction *fn = loaded.function(name);
+  if (!fn) {
+    std::string known;
+    for (const tern::LoadedFunction &f : loaded.functions())
+      known += (known.empty() ? "" : ", ") + f.signature->name;
+    return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT,
+                  loaded.path() + ": no function \"" + name + "\" (" +
+                      (known.empty() ? std::string("the artifact is a model, not a module")
+                                     : "it has: " + known) +
+                      ")");
+  }
+  try {
+    std::string error;
+    switch (loaded.call(*fn, args, num_args, results, num_results, &error)) {
+      case tern::RunOutcome::Ok: return TERN_OK;
+      case tern::RunOutcome::BadInput:
+        return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
+      case tern::RunOutcome::BrokenAbi:
+        return report(errbuf, errlen, TERN_ERROR_EXECUTION, error);
+    }
+    return TERN_ERROR_EXECUTION;
+  } catch (const std::bad_alloc &) {
+    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+void tern_tensor_release(tern_tensor *tensor) {
+  if (!tensor) return;
+  std::free(tensor->data);
+  tensor->data = nullptr;
 }
 
 }  // extern "C"

@@ -15,6 +15,8 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicSize = 6;
 constexpr size_t kDataAlignment = 64;
+// NumPy's own limit (NPY_MAXDIMS in NumPy 2); bounds the shape a header can make the reader store.
+constexpr size_t kMaxRank = 64;
 
 std::string shapeTuple(const std::vector<int64_t> &shape) {
   std::string text = "(";
@@ -23,7 +25,6 @@ std::string shapeTuple(const std::vector<int64_t> &shape) {
   return text + ")";
 }
 
-size_t itemSize(NpyDType dtype) { return dtype == NpyDType::Int64 ? 8 : 4; }
 
 // A tiny reader for the header, a Python dict literal such as
 // {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
@@ -78,6 +79,7 @@ class HeaderParser {
       if (pos_ < text_.size() && text_[pos_] == 'L') ++pos_;  // Python 2 long suffix
       if (pos_ == start) return false;
       out->push_back(value);
+      if (out->size() > kMaxRank) return true;  // the caller refuses it; no need to read on
       skipSpace();
       if (pos_ < text_.size() && text_[pos_] == ',') ++pos_;
       else if (pos_ >= text_.size() || text_[pos_] != ')') return false;
@@ -94,6 +96,30 @@ class HeaderParser {
 
 }  // namespace
 
+size_t npyItemSize(NpyDType dtype) {
+  switch (dtype) {
+    case NpyDType::Int8: return 1;
+    case NpyDType::Int16: return 2;
+    case NpyDType::Float32:
+    case NpyDType::Int32: return 4;
+    case NpyDType::Float64:
+    case NpyDType::Int64: return 8;
+  }
+  return 0;
+}
+
+const char *npyDescr(NpyDType dtype) {
+  switch (dtype) {
+    case NpyDType::Float32: return "<f4";
+    case NpyDType::Float64: return "<f8";
+    case NpyDType::Int8: return "|i1";
+    case NpyDType::Int16: return "<i2";
+    case NpyDType::Int32: return "<i4";
+    case NpyDType::Int64: return "<i8";
+  }
+  return "";
+}
+
 int64_t NpyArray::elementCount() const {
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
@@ -102,6 +128,11 @@ int64_t NpyArray::elementCount() const {
 
 bool writeNpyFloat32(const std::string &path, const float *data, const std::vector<int64_t> &shape,
                      std::string *error) {
+  return writeNpy(path, NpyDType::Float32, data, shape, error);
+}
+
+bool writeNpy(const std::string &path, NpyDType dtype, const void *data,
+              const std::vector<int64_t> &shape, std::string *error) {
   int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) {
@@ -111,7 +142,8 @@ bool writeNpyFloat32(const std::string &path, const float *data, const std::vect
     count *= d;
   }
   std::string header =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeTuple(shape) + ", }";
+      std::string("{'descr': '") + npyDescr(dtype) + "', 'fortran_order': False, 'shape': " +
+      shapeTuple(shape) + ", }";
   // magic(6) + version(2) + header length(2) + header, padded with spaces and ended by '\n'.
   const size_t prefix = kMagicSize + 2 + 2;
   const size_t total = (prefix + header.size() + 1 + kDataAlignment - 1) / kDataAlignment *
@@ -132,7 +164,8 @@ bool writeNpyFloat32(const std::string &path, const float *data, const std::vect
   AtomicFile out;
   return out.open(path, error) && out.write(preamble, prefix, error) &&
          out.write(header.data(), header.size(), error) &&
-         out.write(data, sizeof(float) * static_cast<size_t>(count), error) && out.commit(error);
+         out.write(data, npyItemSize(dtype) * static_cast<size_t>(count), error) &&
+         out.commit(error);
 }
 
 bool readNpy(const std::string &path, NpyArray *out, std::string *error) {
@@ -144,7 +177,16 @@ bool readNpy(const std::string &path, NpyArray *out, std::string *error) {
   if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
   std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return fail("read error");
+  std::string why;
+  if (!parseNpy(file, out, &why)) return fail(why);
+  return true;
+}
 
+bool parseNpy(std::string_view file, NpyArray *out, std::string *why) {
+  auto fail = [&](const std::string &message) {
+    *why = message;
+    return false;
+  };
   if (file.size() < kMagicSize + 4 || file.compare(0, kMagicSize, kMagic, kMagicSize) != 0)
     return fail("not an .npy file (bad magic)");
   const unsigned major = static_cast<unsigned char>(file[6]);
@@ -162,25 +204,32 @@ bool readNpy(const std::string &path, NpyArray *out, std::string *error) {
   }
   if (headerLength > file.size() - headerStart) return fail("truncated header");
 
-  HeaderParser header(file.substr(headerStart, headerLength));
+  HeaderParser header(std::string(file.substr(headerStart, headerLength)));
   std::string descr;
   bool fortranOrder = false;
   NpyArray array;
   if (!header.seekKey("descr") || !header.readString(&descr))
     return fail("header has no readable 'descr'");
   if (descr == "<f4") array.dtype = NpyDType::Float32;
+  else if (descr == "<f8") array.dtype = NpyDType::Float64;
+  else if (descr == "|i1" || descr == "<i1" || descr == "i1") array.dtype = NpyDType::Int8;
+  else if (descr == "<i2") array.dtype = NpyDType::Int16;
   else if (descr == "<i4") array.dtype = NpyDType::Int32;
   else if (descr == "<i8") array.dtype = NpyDType::Int64;
-  else return fail("unsupported dtype '" + descr + "' (this reader takes '<f4', '<i4', '<i8')");
+  else
+    return fail("unsupported dtype '" + descr +
+                "' (this reader takes '<f4', '<f8', '|i1', '<i2', '<i4', '<i8')");
   if (!header.seekKey("fortran_order") || !header.readBool(&fortranOrder))
     return fail("header has no readable 'fortran_order'");
   if (fortranOrder) return fail("Fortran-order arrays are not supported");
   if (!header.seekKey("shape") || !header.readShape(&array.shape))
     return fail("header has no readable 'shape'");
+  if (array.shape.size() > kMaxRank)
+    return fail("shape has more than " + std::to_string(kMaxRank) + " dimensions");
 
   const size_t dataStart = headerStart + headerLength;
   const size_t dataSize = file.size() - dataStart;
-  uint64_t expected = itemSize(array.dtype);
+  uint64_t expected = npyItemSize(array.dtype);
   for (int64_t d : array.shape) {
     if (d != 0 && expected > UINT64_MAX / static_cast<uint64_t>(d)) return fail("shape too large");
     expected *= static_cast<uint64_t>(d);

@@ -2,13 +2,19 @@
 #ifndef TERN_RUNTIME_NPY_H
 #define TERN_RUNTIME_NPY_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern {
 
-enum class NpyDType { Float32, Int32, Int64 };
+enum class NpyDType { Float32, Int32, Int64, Float64, Int8, Int16 };
+
+// Bytes per element, and the little-endian descr NumPy writes ('<f4', '|i1', ...).
+size_t npyItemSize(NpyDType dtype);
+const char *npyDescr(NpyDType dtype);
 
 struct NpyArray {
   NpyDType dtype = NpyDType::Float32;
@@ -27,10 +33,17 @@ struct NpyArray {
 // partial file. Errors start with the path.
 bool writeNpyFloat32(const std::string &path, const float *data, const std::vector<int64_t> &shape,
                      std::string *error);
+// The same for any of the dtypes above: prod(shape) elements of npyItemSize(dtype) bytes at `data`.
+bool writeNpy(const std::string &path, NpyDType dtype, const void *data,
+              const std::vector<int64_t> &shape, std::string *error);
 
-// Reads a .npy of format 1.0, 2.0 or 3.0 with descr '<f4', '<i4' or '<i8' and fortran_order False.
+// Reads a .npy of format 1.0, 2.0 or 3.0 with descr '<f4', '<f8', '|i1', '<i2', '<i4' or '<i8' and
+// fortran_order False.
 // Errors start with the path.
 bool readNpy(const std::string &path, NpyArray *out, std::string *error);
+
+// The same for a whole .npy already in memory; on failure *why says what is wrong, without a path.
+bool parseNpy(std::string_view file, NpyArray *out, std::string *why);
 
 }  // namespace tern
 

@@ -45,7 +45,16 @@ std::unique_ptr<InMemorySharedObject> InMemorySharedObject::load(const std::stri
 
 InMemorySharedObject::~InMemorySharedObject() {
   if (handle_) ::dlclose(handle_);
-  if (memfd_ >= 0) ::close(memfd_);
+  if (memfd_ < 0) return;
+  // dlclose may leave the library loaded (another reference, or an object glibc will not unload).
+  // Its name then stays taken: closing the fd would let the next memfd reuse the number and that
+  // model's dlopen would get this library back. Such an fd is kept open for the process's life.
+  const std::string fdPath = "/proc/self/fd/" + std::to_string(memfd_);
+  if (void *still = ::dlopen(fdPath.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+    ::dlclose(still);
+    return;
+  }
+  ::close(memfd_);
 }
 
 void *InMemorySharedObject::symbol(const std::string &symbol, std::string *error) const {

@@ -1,6 +1,12 @@
 #include "token_list.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 namespace tern {
@@ -69,6 +75,10 @@ bool parseTokenIds(std::string_view text, std::vector<int64_t> *ids, std::string
                " (expected a decimal integer)";
       return false;
     }
+    if (ids->size() == kMaxTokenIds) {
+      *error = "more than " + std::to_string(kMaxTokenIds) + " token ids (at " + where(start) + ")";
+      return false;
+    }
     ids->push_back(value);
     expectId = sawComma = false;
   }
@@ -87,6 +97,27 @@ bool checkTokenIds(const std::vector<int64_t> &ids, int64_t vocabSize, std::stri
       return false;
     }
   }
+  return true;
+}
+
+bool readTokenIdFile(const std::string &path, std::vector<int64_t> *ids, std::string *error) {
+  auto fail = [&](const std::string &message) {
+    *error = path + ": " + message;
+    return false;
+  };
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return fail(std::string("cannot open: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxTokenFileBytes)
+    return fail(std::to_string(st.st_size) + " bytes, more than the " +
+                std::to_string(kMaxTokenFileBytes >> 20) + " MiB a token-id file may have");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return fail("read error");
+  std::string why;
+  if (!parseTokenIds(text, ids, &why)) return fail(why);
   return true;
 }
 

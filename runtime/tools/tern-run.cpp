@@ -17,6 +17,9 @@
 #include "sampler.h"
 #include "tern/artifact.h"
 #include "tern/runtime.h"
+#include "bench_mode.h"
+#include "function_mode.h"
+#include "text_mode.h"
 #include "token_list.h"
 
 namespace {
@@ -30,8 +33,25 @@ constexpr size_t kPerplexityChunk = 512;
 
 const char kHelp[] =
     "usage: tern-run MODEL.tern [options]\n"
+    "       (an executable made by 'ternc --emit=exe' takes the same options, without MODEL.tern;\n"
+    "       without -p, --tokens or --ppl, it runs -i)\n"
     "\n"
-    "Runs a model compiled by ternc. Modes:\n"
+    "Runs a model compiled by ternc. Text modes (the model must carry a tokenizer):\n"
+    "  -p TEXT               generate a continuation of TEXT, printed as it is produced, until EOS\n"
+    "                        or -n tokens; BOS goes first. -p \"\" starts from BOS alone\n"
+    "  -i                    interactive: each line of stdin is a turn, answered the same way; the\n"
+    "                        model's state carries over from turn to turn (with -p: after it)\n"
+    "  -n N                  tokens to generate per prompt or turn at most (default 256)\n"
+    "  --temperature T       default 0.8 in text modes (0 = greedy)\n"
+    "  --top-k K             sample from the K most likely tokens (default 40 in text modes; 0 = all)\n"
+    "  --top-p P             ...and from the fewest whose probabilities add up to P (default 0.95\n"
+    "                        in text modes; 1 = all)\n"
+    "  --repeat-penalty R    divide the (positive) logits of the last 64 tokens by R (default 1.1 in\n"
+    "                        text modes; 1 = off)\n"
+    "  --seed S              the same seed, prompt and options give the same text (default 0)\n"
+    "  A stats line (load, prompt and decode tok/s) goes to stderr at the end.\n"
+    "\n"
+    "Token-id modes:\n"
     "  --tokens IDS --logits-out FILE.npy\n"
     "        run prefill over IDS and write the logits as float32 .npy of shape [T, V]\n"
     "  --tokens IDS --max-new-tokens N [--temperature T] [--seed S]\n"
@@ -43,7 +63,23 @@ const char kHelp[] =
     "        it; no BOS is added), printed as \"perplexity: P (N tokens)\", N = ids scored;\n"
     "        runs alone (not with --tokens, --logits-out or --max-new-tokens)\n"
     "\n"
+    "Compiled MLIR functions (ternc graph.mlir -o graph.tern):\n"
+    "  --function NAME --input A.npy [--input B.npy ...] --output-dir DIR\n"
+    "        call function NAME with one .npy per argument (f32, f64, i8, i16, i32, i64) and\n"
+    "        write its results as DIR/0.npy, DIR/1.npy, ... (one line per result on stdout)\n"
+    "\n"
+    "Benchmark:\n"
+    "  --bench [--json]\n"
+    "        prefill (128 and 512 tokens) and decode (64 tokens) speed, bytes per token, effective\n"
+    "        GB/s and, on a GPU, the device-to-device copy rate measured in the same run (hbm_gbps);\n"
+    "        --json prints one JSON object\n"
+    "\n"
     "Options:\n"
+    "  --device D            cpu, cuda or cuda:N (GPU N); must match the artifact's target, which\n"
+    "                        picks the device when --device is not given\n"
+    "  --threads N           CPU: threads the kernels split rows over (default: one per CPU)\n"
+    "  --isa NAME            CPU: kernel instruction set: avx512_vnni, avx2, arm_dotprod or\n"
+    "                        generic (default: the best this CPU has)\n"
     "  --tokens IDS          token ids separated by commas, e.g. 5,17,42\n"
     "  --logits-out FILE     where to write the prefill logits (.npy, float32, [T, V])\n"
     "  --max-new-tokens N    number of tokens to generate (N >= 0)\n"
@@ -54,6 +90,9 @@ const char kHelp[] =
     "  --decode-steps        with --logits-out: feed the tokens one decode step at a time\n"
     "                        instead of one prefill (the logits must be the same)\n"
     "  --ppl FILE            token ids separated by whitespace and/or commas\n"
+    "  -n N                  the same as --max-new-tokens N\n"
+    "  --top-k, --top-p, --repeat-penalty\n"
+    "                        as in text modes, with --max-new-tokens (default: off)\n"
     "  --help                print this help and exit\n"
     "  --version             print the version and exit\n"
     "Options take their value as the next argument or after '=' (--seed=7).\n"
@@ -74,6 +113,22 @@ struct Options {
   uint64_t seed = 0;
   std::string pplFile;
   bool decodeSteps = false;
+  // Text modes (text_mode.h) and the sampling filters.
+  bool havePrompt = false;
+  std::string prompt;
+  bool interactive = false;
+  bool haveTopK = false, haveTopP = false, haveRepeatPenalty = false;
+  int64_t topK = 0;
+  double topP = 1, repeatPenalty = 1;
+  // Benchmark (bench_mode.h) and the device.
+  bool bench = false, json = false;
+  std::string device;
+  // The CPU kernels' ISA and thread count (TERN_ISA, TERN_THREADS; docs/runtime.md).
+  std::string isa, threads;
+  // Function mode (function_mode.h).
+  std::string function;
+  std::vector<std::string> inputs;
+  std::string outputDir;
 };
 
 // Thrown only inside argument parsing, caught in main: usage errors exit with status 2.
@@ -107,7 +162,18 @@ double parseTemperature(const std::string &text) {
   return value;
 }
 
-Options parseArguments(int argc, char **argv, bool *exitNow) {
+// A finite number in (0, max], for --top-p and --repeat-penalty.
+double parsePositive(const std::string &flag, const std::string &text, double max) {
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value <= 0 || value > max)
+    throw UsageError{flag + " takes a number in (0, " + (std::isinf(max) ? "inf" : "1") + "], got \"" +
+                     text + "\""};
+  return value;
+}
+
+// `bundled`: this executable carries its model (ternc --emit=exe), so no MODEL.tern is given.
+Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
   Options options;
   std::vector<std::string> positional;
   bool optionsEnded = false;
@@ -150,7 +216,21 @@ Options parseArguments(int argc, char **argv, bool *exitNow) {
     } else if (flag == "--logits-out") {
       options.logitsOut = takeValue();
       if (options.logitsOut.empty()) throw UsageError{"--logits-out needs a file name"};
-    } else if (flag == "--max-new-tokens") {
+    } else if (flag == "-p" || flag == "--prompt") {
+      options.havePrompt = true;
+      options.prompt = takeValue();
+    } else if (flag == "-i" || flag == "--interactive") {
+      options.interactive = true;
+    } else if (flag == "--top-k") {
+      options.haveTopK = true;
+      options.topK = parseCount(flag, takeValue());
+    } else if (flag == "--top-p") {
+      options.haveTopP = true;
+      options.topP = parsePositive(flag, takeValue(), 1);
+    } else if (flag == "--repeat-penalty") {
+      options.haveRepeatPenalty = true;
+      options.repeatPenalty = parsePositive(flag, takeValue(), HUGE_VAL);
+    } else if (flag == "--max-new-tokens" || flag == "-n") {
       options.generate = true;
       options.maxNewTokens = parseCount(flag, takeValue());
     } else if (flag == "--temperature") {
@@ -164,14 +244,69 @@ Options parseArguments(int argc, char **argv, bool *exitNow) {
     } else if (flag == "--ppl") {
       options.pplFile = takeValue();
       if (options.pplFile.empty()) throw UsageError{"--ppl needs a file name"};
+    } else if (flag == "--bench") {
+      options.bench = true;
+    } else if (flag == "--json") {
+      options.json = true;
+    } else if (flag == "--device") {
+      options.device = takeValue();
+      const std::string &d = options.device;
+      bool ordinal = d.size() > 5 && d.compare(0, 5, "cuda:") == 0 &&
+                     d.find_first_not_of("0123456789", 5) == std::string::npos;
+      if (d != "cpu" && d != "cuda" && !ordinal)
+        throw UsageError{"--device takes cpu, cuda or cuda:N, got \"" + d + "\""};
+    } else if (flag == "--threads") {
+      options.threads = std::to_string(parseCount(flag, takeValue()));
+    } else if (flag == "--isa") {
+      options.isa = takeValue();
+      if (options.isa.empty()) throw UsageError{"--isa needs a name"};
+    } else if (flag == "--function") {
+      options.function = takeValue();
+      if (options.function.empty()) throw UsageError{"--function needs a name"};
+    } else if (flag == "--input") {
+      options.inputs.push_back(takeValue());
+    } else if (flag == "--output-dir") {
+      options.outputDir = takeValue();
+      if (options.outputDir.empty()) throw UsageError{"--output-dir needs a directory"};
     } else {
       throw UsageError{"unknown option \"" + flag + "\""};
     }
   }
 
-  if (positional.empty()) throw UsageError{"no model given (tern-run MODEL.tern ...)"};
-  if (positional.size() > 1) throw UsageError{"unexpected argument \"" + positional[1] + "\""};
-  options.modelPath = positional[0];
+  if (bundled) {
+    if (!positional.empty())
+      throw UsageError{"unexpected argument \"" + positional[0] +
+                       "\" (this program carries its model)"};
+    options.modelPath = "/proc/self/exe";
+    if (!options.havePrompt && !options.haveTokens && options.pplFile.empty() &&
+        options.logitsOut.empty() && !options.bench && options.function.empty())
+      options.interactive = true;  // ./mymodel [sampling options]: a conversation
+  } else {
+    if (positional.empty()) throw UsageError{"no model given (tern-run MODEL.tern ...)"};
+    if (positional.size() > 1) throw UsageError{"unexpected argument \"" + positional[1] + "\""};
+    options.modelPath = positional[0];
+  }
+  if (options.bench) {
+    if (!options.function.empty() || options.havePrompt || options.interactive ||
+        options.haveTokens || options.generate || !options.logitsOut.empty() ||
+        !options.pplFile.empty())
+      throw UsageError{"--bench runs alone (with --json and --device)"};
+    return options;
+  }
+  if (options.json) throw UsageError{"--json goes with --bench"};
+  if (!options.function.empty() || !options.inputs.empty() || !options.outputDir.empty()) {
+    if (options.function.empty() || options.outputDir.empty())
+      throw UsageError{"--function, --input and --output-dir go together (--input once per argument)"};
+    if (options.havePrompt || options.interactive || options.haveTokens || options.generate ||
+        !options.logitsOut.empty() || !options.pplFile.empty())
+      throw UsageError{"--function runs alone (not with text or token-id modes)"};
+    return options;
+  }
+  if (options.havePrompt || options.interactive) {
+    if (options.haveTokens || !options.logitsOut.empty() || !options.pplFile.empty() || options.decodeSteps)
+      throw UsageError{"-p and -i take text: not with --tokens, --logits-out, --ppl or --decode-steps"};
+    return options;
+  }
   const bool perplexity = !options.pplFile.empty();
   const bool prefillMode = !options.logitsOut.empty() || options.generate;
   if (perplexity && (prefillMode || options.haveTokens))
@@ -182,8 +317,10 @@ Options parseArguments(int argc, char **argv, bool *exitNow) {
     throw UsageError{"--logits-out and --max-new-tokens need --tokens"};
   if (options.decodeSteps && options.logitsOut.empty())
     throw UsageError{"--decode-steps applies only with --logits-out"};
-  if ((options.haveTemperature || options.haveSeed) && !options.generate)
-    throw UsageError{"--temperature and --seed apply only with --max-new-tokens"};
+  if ((options.haveTemperature || options.haveSeed || options.haveTopK || options.haveTopP ||
+       options.haveRepeatPenalty) && !options.generate)
+    throw UsageError{"--temperature, --seed, --top-k, --top-p and --repeat-penalty apply only with "
+                     "--max-new-tokens, -p or -i"};
   return options;
 }
 
@@ -238,11 +375,12 @@ class Runner {
                     std::to_string(ids.size()));
     }
 
-    char errbuf[1024];
-    auto start = std::chrono::steady_clock::now();
-    if (tern_model_open(options_.modelPath.c_str(), &model_, errbuf, sizeof errbuf) != TERN_OK)
-      return fail(errbuf);
-    timing_.loadSeconds = secondsSince(start);
+    if (tern::openModelShowingProgress(options_.modelPath, &model_, &timing_.loadSeconds, &error) !=
+        TERN_OK)
+      return fail(error);
+    if (tern_model_function_count(model_) > 0)
+      return fail(options_.modelPath + " holds compiled functions (kind \"mlir\"), not a model: "
+                  "call one with --function NAME");
     tern_model_info(model_, &info_);
     if (tern_session_create(model_, &session_) != TERN_OK) return fail("cannot create a session");
     if (!tern::checkTokenIds(ids, info_.vocab_size, &error))
@@ -297,7 +435,13 @@ class Runner {
     if (!options_.generate) return kExitOk;
 
     const float *row = logits.data() + (wantAll ? (T - 1) * V : 0);
-    tern::TokenSampler sampler(options_.temperature, options_.seed);
+    tern::SamplingOptions sampling;
+    sampling.temperature = options_.temperature;
+    sampling.topK = options_.topK;
+    sampling.topP = options_.topP;
+    sampling.repeatPenalty = options_.repeatPenalty;
+    tern::TokenSampler sampler(sampling, options_.seed);
+    for (int32_t id : ids_) sampler.observe(id);
     std::vector<float> next(V);
     for (int64_t step = 0; step < options_.maxNewTokens; ++step) {
       int64_t token = sampler.sample(row, V);
@@ -355,15 +499,47 @@ class Runner {
 
 }  // namespace
 
+// Text modes: the sampling defaults suit text (a tiny model repeats itself when greedy).
+tern::TextModeOptions textModeOptions(const Options &options) {
+  tern::TextModeOptions text;
+  text.modelPath = options.modelPath;
+  text.havePrompt = options.havePrompt;
+  text.prompt = options.prompt;
+  text.interactive = options.interactive;
+  if (options.generate) text.maxNewTokens = options.maxNewTokens;
+  text.sampling.temperature = options.haveTemperature ? options.temperature : 0.8;
+  text.sampling.topK = options.haveTopK ? options.topK : 40;
+  text.sampling.topP = options.haveTopP ? options.topP : 0.95;
+  text.sampling.repeatPenalty = options.haveRepeatPenalty ? options.repeatPenalty : 1.1;
+  text.seed = options.seed;
+  return text;
+}
+
 int main(int argc, char **argv) {
   Options options;
   try {
     bool exitNow = false;
-    options = parseArguments(argc, argv, &exitNow);
+    options = parseArguments(argc, argv, tern::hasBundledArtifact("/proc/self/exe"), &exitNow);
     if (exitNow) return kExitOk;
   } catch (const UsageError &e) {
     std::fprintf(stderr, "tern-run: error: %s\nTry 'tern-run --help'.\n", e.message.c_str());
     return kExitUsage;
   }
+  // The runtime reads the device from TERN_DEVICE (it must agree with the artifact's target).
+  if (!options.device.empty()) setenv("TERN_DEVICE", options.device.c_str(), 1);
+  // Likewise the CPU kernels' ISA and threads, for every mode.
+  if (!options.isa.empty()) setenv("TERN_ISA", options.isa.c_str(), 1);
+  if (!options.threads.empty()) setenv("TERN_THREADS", options.threads.c_str(), 1);
+  if (options.bench) {
+    tern::BenchModeOptions bench;
+    bench.modelPath = options.modelPath;
+    bench.json = options.json;
+    bench.seed = options.seed;
+    return tern::runBenchMode(bench);
+  }
+  if (!options.function.empty())
+    return tern::runFunctionMode({options.modelPath, options.function, options.inputs, options.outputDir});
+  if (options.havePrompt || options.interactive)
+    return tern::runTextMode(textModeOptions(options), stdin, stdout);
   return Runner(options).run();
 }

@@ -11,7 +11,7 @@
 // TWO: tern.ternary_accumulate %{{.*}}, %[[W]] : tensor<?x4xi8>, !tern.trits<2x4, two_bit> -> tensor<?x2xi32>
 // BASE3: tern.ternary_constant dense<{{\[\[}}119], [104]]> : tensor<2x1xi8> scale(1.500000e+00) : !tern.trits<2x4, base3>
 // NONE: tern.ternary_constant dense<{{\[\[}}1, -1, 0, 0], [1, 0, 1, -1]]> : tensor<2x4xi8> scale(1.500000e+00) : !tern.trits<2x4, none>
-// BAD: tern-pack-weights: unknown packing 'nibble' (expected none, two_bit or base3)
+// BAD: tern-pack-weights: unknown packing 'nibble' (expected none, two_bit, base3 or two_bit_tiled)
 func.func @pack(%q: tensor<?x4xi8>) -> tensor<?x2xi32> {
   %w = tern.ternary_constant dense<[[1, -1, 0, 0], [1, 0, 1, -1]]> : tensor<2x4xi8> scale(1.5) : !tern.trits<2x4, none>
   %a = tern.ternary_accumulate %q, %w : tensor<?x4xi8>, !tern.trits<2x4, none> -> tensor<?x2xi32>

@@ -63,7 +63,11 @@ def main():
     p.add_argument("--shards", type=int, default=1)
     p.add_argument("--tokens", type=int, default=12, help="prompt length")
     p.add_argument("--new-tokens", type=int, default=8)
-    p.add_argument("--packing", default="two_bit")
+    p.add_argument("--packing", help="ternc --packing (default: the target's)")
+    p.add_argument("--target", default="host", help="ternc --target")
+    p.add_argument("--tern-run", help="the tern-run to use (default: BIN/tern-run)")
+    p.add_argument("--runner", default="",
+                   help="command prefix for tern-run, e.g. 'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
     p.add_argument("--rtol-l2", type=float, default=1e-2)
     p.add_argument("--gap", type=float, default=0.05)
     args = p.parse_args()
@@ -79,24 +83,27 @@ def main():
     run(make)
 
     artifact = os.path.join(args.work, "model.tern")
-    run([os.path.join(args.bin, "ternc"), model, "-o", artifact, "--packing", args.packing,
-         "--quiet"])
+    ternc = [os.path.join(args.bin, "ternc"), model, "-o", artifact, "--target", args.target,
+             "--quiet"]
+    if args.packing:
+        ternc += ["--packing", args.packing]
+    run(ternc)
 
     rng = np.random.default_rng(args.seed + 1000)
     ids = rng.integers(0, args.vocab, size=args.tokens).tolist()
     id_text = ",".join(map(str, ids))
-    tern_run = os.path.join(args.bin, "tern-run")
+    tern_run = args.runner.split() + [args.tern_run or os.path.join(args.bin, "tern-run")]
     reference = tern_reference.Reference(model)
 
     # prefill logits against the reference
     ours_path = os.path.join(args.work, "prefill.npy")
-    run([tern_run, artifact, "--tokens", id_text, "--logits-out", ours_path])
+    run(tern_run + [artifact, "--tokens", id_text, "--logits-out", ours_path])
     ref_logits, _ = reference.forward(np.array(ids))
     check_logits("prefill vs reference", np.load(ours_path), ref_logits, args.rtol_l2, args.gap)
 
     # the same tokens one decode step at a time
     steps_path = os.path.join(args.work, "steps.npy")
-    run([tern_run, artifact, "--tokens", id_text, "--decode-steps", "--logits-out", steps_path])
+    run(tern_run + [artifact, "--tokens", id_text, "--decode-steps", "--logits-out", steps_path])
     err = rel_l2(np.load(steps_path), np.load(ours_path))
     print(f"prefill vs decode steps: rel_l2={err:.3e}")
     if err > 1e-5:
@@ -104,7 +111,7 @@ def main():
                      args.rtol_l2, args.gap)
 
     # greedy continuation
-    out = run([tern_run, artifact, "--tokens", id_text, "--max-new-tokens", str(args.new_tokens)])
+    out = run(tern_run + [artifact, "--tokens", id_text, "--max-new-tokens", str(args.new_tokens)])
     ours_ids = [int(t) for t in out.strip().split(",") if t]
     ref_ids = [int(t) for t in reference.greedy(np.array(ids), args.new_tokens)]
     print(f"greedy: ours={ours_ids} ref={ref_ids}")
@@ -115,7 +122,7 @@ def main():
     ppl_ids = rng.integers(0, args.vocab, size=40)
     ppl_file = os.path.join(args.work, "ids.txt")
     np.savetxt(ppl_file, ppl_ids[None, :], fmt="%d")
-    out = run([tern_run, artifact, "--ppl", ppl_file])
+    out = run(tern_run + [artifact, "--ppl", ppl_file])
     ours_ppl = float(out.split("perplexity:")[1].split()[0])
     ref_ppl = float(reference.perplexity(ppl_ids))
     print(f"perplexity: ours={ours_ppl:.6f} ref={ref_ppl:.6f}")

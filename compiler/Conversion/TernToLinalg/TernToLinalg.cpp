@@ -363,8 +363,14 @@ Value decodeTrit(OpBuilder &b, Location loc, Value byte, Value k, Packing packin
     return arith::ExtSIOp::create(b, loc, i32, byte);
   Value code = arith::ExtUIOp::create(b, loc, i32, byte);
   Value kk = arith::IndexCastOp::create(b, loc, i32, k);
-  if (packing == Packing::two_bit) {
-    Value shift = arith::ShLIOp::create(b, loc, arith::RemUIOp::create(b, loc, kk, c32(4)), c32(1));
+  if (packing == Packing::two_bit || packing == Packing::two_bit_tiled) {
+    // Bit pair k%4 (two_bit) or (k%16)/4 (two_bit_tiled) of the byte.
+    Value pair = packing == Packing::two_bit
+                     ? arith::RemUIOp::create(b, loc, kk, c32(4)).getResult()
+                     : arith::DivUIOp::create(b, loc, arith::RemUIOp::create(b, loc, kk, c32(16)),
+                                              c32(4))
+                           .getResult();
+    Value shift = arith::ShLIOp::create(b, loc, pair, c32(1));
     code = arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, code, shift), c32(3));
   } else { // base3: digit k%5 of the byte
     Value digit = arith::RemUIOp::create(b, loc, kk, c32(5));
@@ -378,6 +384,47 @@ Value decodeTrit(OpBuilder &b, Location loc, Value byte, Value k, Packing packin
   return arith::SubIOp::create(b, loc, code, c32(1));
 }
 
+/// Selects +x, -x or nothing by the trit and adds it to `acc`: integers
+/// (sign-extended to the accumulator type) or floats (extended exactly).
+Value accumulateTrit(OpBuilder &b, Location loc, Value acc, Value x, Value trit) {
+  Type accType = acc.getType();
+  Type i32 = b.getI32Type();
+  Value zeroTrit = arith::ConstantIntOp::create(b, loc, i32, 0);
+  Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, trit, zeroTrit);
+  Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, trit, zeroTrit);
+  if (isa<FloatType>(accType)) {
+    if (x.getType() != accType)
+      x = arith::ExtFOp::create(b, loc, accType, x);
+    // Adds or subtracts x; a zero trit leaves the sum untouched (no +0.0).
+    Value plus = arith::AddFOp::create(b, loc, acc, x);
+    Value minus = arith::SubFOp::create(b, loc, acc, x);
+    return arith::SelectOp::create(b, loc, isPlus, plus,
+                                   arith::SelectOp::create(b, loc, isMinus, minus, acc));
+  }
+  if (x.getType() != accType)
+    x = arith::ExtSIOp::create(b, loc, accType, x);
+  Value zero = arith::ConstantIntOp::create(b, loc, accType, 0);
+  Value minusX = arith::SubIOp::create(b, loc, zero, x);
+  Value term = arith::SelectOp::create(b, loc, isPlus, x,
+                                       arith::SelectOp::create(b, loc, isMinus, minusX, zero));
+  return arith::AddIOp::create(b, loc, acc, term);
+}
+
+/// The storage byte of trit (n, k) as an affine map of the loops (t, n, k):
+/// (n, k / per) for the row-major packings; for two_bit_tiled, byte
+/// 64*(k/16) + 4*(n%16) + k%4 of the run of storage rows 16*(n/16).. (TernAttrs.td).
+AffineMap weightByteMap(TritsType trits, MLIRContext *ctx) {
+  AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
+  if (isRowMajor(trits.getPacking()))
+    return AffineMap::get(3, 0, {n, k.floorDiv(tritsPerByte(trits.getPacking()))}, ctx);
+  int64_t rowBytes = trits.getRowBytes();
+  AffineExpr inRun = k.floorDiv(kTileCols) * kTileBytes + (n % kTileRows) * 4 + k % 4;
+  return AffineMap::get(3, 0,
+                        {n.floorDiv(kTileRows) * kTileRows + inRun.floorDiv(rowBytes),
+                         inRun % rowBytes},
+                        ctx);
+}
+
 struct LowerTernaryAccumulate : OpConversionPattern<TernaryAccumulateOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TernaryAccumulateOp op, OpAdaptor adaptor,
@@ -385,33 +432,42 @@ struct LowerTernaryAccumulate : OpConversionPattern<TernaryAccumulateOp> {
     Location loc = op.getLoc();
     auto trits = cast<TritsType>(op.getWeight().getType());
     Packing packing = trits.getPacking();
-    int64_t per = tritsPerByte(packing);
     Value q = adaptor.getInput(), w = adaptor.getWeight();
     MLIRContext *ctx = getContext();
     SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, q, 0),
                                     rewriter.getIndexAttr(trits.getRows())};
-    Type i32 = rewriter.getI32Type();
-    Value acc = filled(rewriter, loc, tensor::EmptyOp::create(rewriter, loc, sizes, i32),
-                       arith::ConstantIntOp::create(rewriter, loc, i32, 0));
+    Type accType = op.getType().getElementType();
+    Value acc = filled(rewriter, loc, tensor::EmptyOp::create(rewriter, loc, sizes, accType),
+                       arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(accType)));
     AffineExpr t = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
                k = getAffineDimExpr(2, ctx);
-    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {t, k}, ctx),
-                                AffineMap::get(3, 0, {n, k.floorDiv(per)}, ctx),
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {t, k}, ctx), weightByteMap(trits, ctx),
                                 AffineMap::get(3, 0, {t, n}, ctx)};
-    auto generic = linalg::GenericOp::create(
+    auto accumulate = linalg::GenericOp::create(
         rewriter, loc, acc.getType(), ValueRange{q, w}, ValueRange{acc}, maps,
         ArrayRef<IteratorType>{kPar, kPar, kRed}, [&](OpBuilder &b, Location loc, ValueRange args) {
           Value trit = decodeTrit(b, loc, args[1], linalg::IndexOp::create(b, loc, 2), packing);
-          Value x = arith::ExtSIOp::create(b, loc, i32, args[0]);
-          Value zero = arith::ConstantIntOp::create(b, loc, i32, 0);
-          Value minusX = arith::SubIOp::create(b, loc, zero, x);
-          Value isPlus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, trit, zero);
-          Value isMinus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, trit, zero);
-          Value term = arith::SelectOp::create(
-              b, loc, isPlus, x, arith::SelectOp::create(b, loc, isMinus, minusX, zero));
-          linalg::YieldOp::create(b, loc, ValueRange{arith::AddIOp::create(b, loc, args[2], term)});
+          linalg::YieldOp::create(b, loc, accumulateTrit(b, loc, args[2], args[0], trit));
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    // Marks the op for backends that call a microkernel instead (backends/cpu/KernelCalls.cpp).
+    accumulate->setAttr(kTernaryAccumulateAttr, PackingAttr::get(ctx, packing));
+    Value sums = accumulate.getResult(0);
+    if (TypedAttr scale = op.getScaleAttr()) {
+      // One multiplication per output, after the sum.
+      Value s = arith::ConstantOp::create(rewriter, loc, scale);
+      Value out = tensor::EmptyOp::create(rewriter, loc, sizes, accType);
+      sums = linalg::GenericOp::create(
+                 rewriter, loc, sums.getType(), ValueRange{sums}, ValueRange{out},
+                 ArrayRef<AffineMap>{identity(ctx, 2), identity(ctx, 2)}, parallels(2),
+                 [&](OpBuilder &b, Location loc, ValueRange args) {
+                   Value scaled = isa<FloatType>(accType)
+                                      ? arith::MulFOp::create(b, loc, args[0], s).getResult()
+                                      : arith::MulIOp::create(b, loc, args[0], s).getResult();
+                   linalg::YieldOp::create(b, loc, scaled);
+                 })
+                 .getResult(0);
+    }
+    rewriter.replaceOp(op, sums);
     return success();
   }
 };

@@ -7,19 +7,33 @@
 // stops after any stage and prints its IR.
 //
 #include "backends/cpu/CPUBackend.h"
+#ifdef TERN_ENABLE_HLS
+#include "backends/hls/HLSBackend.h"
+#endif
+#ifdef TERN_ENABLE_CUDA
+#include "backends/cuda/CUDABackend.h"
+#endif
 #include "compiler/Driver/Driver.h"
 #include "compiler/Import/Checkpoint.h"
 #include "compiler/Import/HGRNImporter.h"
 #include "compiler/Registration.h"
+#include "compiler/tools/ternc/SyntheticCheckpoint.h"
 #include "dialects/Tern/IR/TernOps.h"
 #include "dialects/Tern/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "tern/artifact.h"
+
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -30,8 +44,8 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::OptionCategory category("ternc options");
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model directory>"), cl::Required,
-                               cl::cat(category));
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model directory or graph.mlir>"),
+                               cl::Required, cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::desc("output (default: model.tern; with --compile-to, stdout)"),
                                 cl::value_desc("path"), cl::cat(category));
 cl::opt<std::string> compileTo("compile-to",
@@ -39,13 +53,57 @@ cl::opt<std::string> compileTo("compile-to",
                                cl::value_desc("stage"), cl::cat(category));
 cl::opt<std::string> targetName("target", cl::desc("code generation target (see the list below)"),
                                 cl::init("host"), cl::cat(category));
-cl::opt<std::string> packing("packing", cl::desc("trit layout: two_bit (default), base3, none"),
-                             cl::init("two_bit"), cl::cat(category));
+cl::opt<std::string> packing("packing",
+                             cl::desc("trit layout: two_bit_tiled, two_bit, base3, none (default: "
+                                      "the target's; two_bit_tiled for the CPU targets)"),
+                             cl::cat(category));
 cl::opt<bool> printWeights("print-weights",
                            cl::desc("with --compile-to, print weight blobs in full"),
                            cl::init(false), cl::cat(category));
-cl::opt<bool> quiet("quiet", cl::desc("no progress messages on stderr"), cl::init(false),
-                    cl::cat(category));
+cl::opt<int64_t> randomWeights(
+    "random-weights",
+    cl::desc("compile from MODEL's config.json alone (a config.json or a directory holding one): "
+             "the artifact holds no weights, and the runtime synthesizes random ones from SEED at "
+             "load (benchmarks of released shapes; --target=cuda)"),
+    cl::value_desc("seed"), cl::cat(category));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("no progress messages on stderr (they appear only when stderr is a "
+                             "terminal anyway)"),
+                    cl::init(false), cl::cat(category));
+cl::opt<std::string> emit("emit",
+                          cl::desc("what to write: artifact (a .tern file, the default) or exe (one "
+                                   "executable: tern-run with the artifact inside; default -o model)"),
+                          cl::init("artifact"), cl::value_desc("kind"), cl::cat(category));
+cl::opt<std::string> report("report", cl::ValueOptional,
+                            cl::desc("print the estimate of the design (--target=hls)"),
+                            cl::value_desc("text"), cl::cat(category));
+#ifdef TERN_ENABLE_HLS
+cl::opt<tern::HLSTop> hlsTop(
+    "hls-top", cl::desc("--target=hls: the top function (default: model)"),
+    cl::values(clEnumValN(tern::HLSTop::Model, "model", "the whole model, one decode step per token"),
+               clEnumValN(tern::HLSTop::Layer, "layer", "one BitLinear alone (see --hls-layer)")),
+    cl::init(tern::HLSTop::Model), cl::cat(category));
+cl::opt<std::string> hlsLayer("hls-layer",
+                              cl::desc("--hls-top=layer: the BitLinear's weight name, e.g. "
+                                       "model.layers.0.attn.o_proj (default: the first)"),
+                              cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> fpgaPart("fpga-part", cl::desc("--target=hls: the FPGA part for run_hls.tcl"),
+                              cl::init("xcu280-fsvh2892-2L-e"), cl::value_desc("part"),
+                              cl::cat(category));
+cl::opt<double> hlsClockMHz("hls-clock-mhz", cl::desc("--target=hls: the target clock (MHz)"),
+                            cl::init(300.0), cl::cat(category));
+cl::opt<int64_t> hlsLanes("hls-lanes",
+                          cl::desc("--target=hls: trits each BitLinear adds per clock (default 64)"),
+                          cl::init(64), cl::cat(category));
+#endif
+cl::opt<bool> quantizeActivations(
+    "quantize-activations",
+    cl::desc("tern-eliminate-matmul: int8 absmax activations for f32 matmuls (approximate)"),
+    cl::init(false), cl::cat(category));
+cl::opt<bool> ternarizeFloatWeights(
+    "ternarize-float-weights",
+    cl::desc("tern-eliminate-matmul: ternarize non-ternary float matmul constants (absmean)"),
+    cl::init(false), cl::cat(category));
 
 /// The target-independent stages, in order.
 std::vector<tern::Stage> commonStages(const std::string &packingName) {
@@ -56,7 +114,9 @@ std::vector<tern::Stage> commonStages(const std::string &packingName) {
          pm.addPass(mlir::tern::createTernTernarize());
        }},
       {"eliminate-matmul", "after tern-eliminate-matmul (quantize/accumulate/dequantize)",
-       [](mlir::OpPassManager &pm) { pm.addPass(mlir::tern::createTernEliminateMatmul()); }},
+       [eliminate = mlir::tern::TernEliminateMatmulOptions{quantizeActivations,
+                                                           ternarizeFloatWeights}](
+           mlir::OpPassManager &pm) { pm.addPass(mlir::tern::createTernEliminateMatmul(eliminate)); }},
       {"pack", "after tern-pack-weights",
        [packingName](mlir::OpPassManager &pm) {
          pm.addPass(mlir::tern::createTernPackWeights({packingName}));
@@ -64,7 +124,32 @@ std::vector<tern::Stage> commonStages(const std::string &packingName) {
   };
 }
 
-std::vector<tern::Backend> backends() { return {tern::cpuBackend()}; }
+/// The tern-run that --emit=exe copies: the one beside this ternc (the build tree's bin/, or the
+/// install's), else the first on PATH.
+llvm::Expected<std::string> findRunner(const char *argv0) {
+  std::string self = llvm::sys::fs::getMainExecutable(argv0, (void *)&findRunner);
+  llvm::SmallString<256> beside(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(beside, "tern-run");
+  if (!self.empty() && llvm::sys::fs::can_execute(beside))
+    return std::string(beside);
+  if (llvm::ErrorOr<std::string> onPath = llvm::sys::findProgramByName("tern-run"))
+    return *onPath;
+  return llvm::createStringError(std::make_error_code(std::errc::no_such_file_or_directory),
+                                 "--emit=exe: no tern-run beside ternc (" + beside +
+                                     ") nor on PATH");
+}
+
+std::vector<tern::Backend> backends() {
+  std::vector<tern::Backend> all{tern::cpuBackend()};
+#ifdef TERN_ENABLE_HLS
+  all.push_back(tern::hlsBackend({hlsTop, hlsLayer, fpgaPart, hlsClockMHz, hlsLanes,
+                                  report.getNumOccurrences() > 0}));
+#endif
+#ifdef TERN_ENABLE_CUDA
+  all.push_back(tern::cudaBackend());
+#endif
+  return all;
+}
 
 std::string stageAndTargetHelp() {
   std::string text = "\nStages for --compile-to:\n  import             tern graph IR straight "
@@ -107,9 +192,21 @@ int main(int argc, char **argv) {
   }
   if (!backend)
     return tern::fail("unknown --target '" + targetName + "' (this build knows: " + known + ")");
-  if (!mlir::tern::symbolizePacking(packing))
-    return tern::fail("unknown --packing '" + packing + "' (expected two_bit, base3 or none)");
-  std::vector<tern::Stage> stages = commonStages(packing);
+  if (report.getNumOccurrences() && (targetName != "hls" || !(report.empty() || report == "text")))
+    return tern::fail("--report is implemented for --target=hls, as text, so far");
+  // The layout follows the target unless --packing says otherwise.
+  const std::string packingName =
+      packing.empty() ? std::string(backend->defaultPacking) : std::string(packing);
+  options.packing = packingName;
+  if (!mlir::tern::symbolizePacking(packingName))
+    return tern::fail("unknown --packing '" + packingName +
+                      "' (expected two_bit_tiled, two_bit, base3 or none)");
+  const bool synthesizeWeights = randomWeights.getNumOccurrences() > 0;
+  if (synthesizeWeights && !llvm::StringRef(targetName).starts_with("cuda"))
+    return tern::fail("--random-weights is implemented for --target=cuda so far");
+  if (synthesizeWeights && randomWeights < 0)
+    return tern::fail("--random-weights takes a seed >= 0");
+  std::vector<tern::Stage> stages = commonStages(packingName);
   if (!compileTo.empty()) {
     bool found = compileTo == "import";
     for (const tern::Stage &stage : stages)
@@ -121,27 +218,70 @@ int main(int argc, char **argv) {
                         targetName + " (see ternc --help)");
   }
 
-  tern::Progress progress(quiet);
+  // --emit=exe: the backend writes the artifact beside the output, then it is appended to a copy
+  // of tern-run (tern/artifact.h, writeBundledExecutable) and removed.
+  const bool emitExe = emit == "exe";
+  std::string exePath, runnerPath;
+  if (emit != "artifact" && !emitExe)
+    return tern::fail("unknown --emit '" + emit + "' (expected artifact or exe)");
+  if (emitExe) {
+    if (targetName != "host" || !compileTo.empty())
+      return tern::fail("--emit=exe needs --target=host and no --compile-to");
+    llvm::Expected<std::string> runner = findRunner(argv[0]);
+    if (!runner)
+      return tern::fail(llvm::toString(runner.takeError()));
+    runnerPath = *runner;
+    exePath = outputPath.empty() ? "model" : std::string(outputPath);
+    options.outputPath = exePath + ".tern.partial";
+  }
+
+  tern::Progress progress(quiet || !llvm::sys::Process::StandardErrIsDisplayed());
   mlir::DialectRegistry registry;
   tern::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
   context.disableMultithreading(); // 2-core machines; keeps memory predictable
 
-  progress.step("reading " + inputPath);
-  llvm::Expected<std::unique_ptr<tern::Checkpoint>> checkpoint =
-      tern::Checkpoint::open(inputPath);
-  if (!checkpoint)
-    return tern::fail(llvm::toString(checkpoint.takeError()));
-
-  progress.step("importing");
-  mlir::OwningOpRef<mlir::ModuleOp> module = tern::importHGRNBit(context, **checkpoint);
+  // A checkpoint directory is imported; a .mlir file is parsed as it is.
+  std::unique_ptr<tern::Checkpoint> checkpoint;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  const tern::ModelConfig noModel{};
+  bool fromMLIR = llvm::StringRef(inputPath).ends_with(".mlir");
+  if (fromMLIR) {
+    progress.step("parsing " + inputPath);
+    module = mlir::parseSourceFile<mlir::ModuleOp>(inputPath, &context);
+    if (!module)
+      return tern::fail("cannot parse " + inputPath + " (see above)");
+  } else {
+    progress.step("reading " + inputPath);
+    llvm::Expected<std::unique_ptr<tern::Checkpoint>> opened =
+        synthesizeWeights ? tern::openZeroCheckpoint(inputPath) : tern::Checkpoint::open(inputPath);
+    if (!opened)
+      return tern::fail(llvm::toString(opened.takeError()));
+    checkpoint = std::move(*opened);
+    progress.step("importing");
+    module = tern::importHGRNBit(context, *checkpoint);
+#ifdef TERN_ENABLE_CUDA
+    if (synthesizeWeights)
+      (*module)->setAttr(tern::kRandomWeightsAttr,
+                         mlir::IntegerAttr::get(mlir::IntegerType::get(&context, 64),
+                                                int64_t(randomWeights)));
+#endif
+  }
   if (mlir::failed(mlir::verify(*module)))
-    return tern::fail("the imported IR does not verify");
+    return tern::fail(fromMLIR ? "the module does not verify" : "the imported IR does not verify");
   if (compileTo == "import")
     return tern::printModule(options, *module);
 
-  tern::DriverContext ctx{options, (*checkpoint)->config(), progress};
+  tern::DriverContext ctx{options, checkpoint ? checkpoint->config() : noModel, progress,
+                          fromMLIR ? tern::InputKind::MLIRModule : tern::InputKind::Checkpoint};
   if (std::optional<int> status = tern::runStages(*module, stages, ctx))
     return *status;
-  return backend->compile(*module, ctx);
+  int status = backend->compile(*module, ctx);
+  if (!emitExe || status != 0)
+    return status;
+  progress.step("bundling " + runnerPath + " and the artifact into " + exePath);
+  std::string error;
+  bool bundled = tern::writeBundledExecutable(runnerPath, options.outputPath, exePath, &error);
+  llvm::sys::fs::remove(options.outputPath);
+  return bundled ? 0 : tern::fail(error);
 }

@@ -2,6 +2,9 @@
 #include "dialects/Tern/IR/Packing.h"
 #include "llvm/Support/ErrorHandling.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace mlir::tern {
 
 int64_t tritsPerByte(Packing packing) {
@@ -9,6 +12,7 @@ int64_t tritsPerByte(Packing packing) {
   case Packing::none:
     return 1;
   case Packing::two_bit:
+  case Packing::two_bit_tiled:
     return 4;
   case Packing::base3:
     return 5;
@@ -16,9 +20,59 @@ int64_t tritsPerByte(Packing packing) {
   llvm_unreachable("unknown packing");
 }
 
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 int64_t packedRowBytes(int64_t cols, Packing packing) {
-  int64_t per = tritsPerByte(packing);
-  return (cols + per - 1) / per;
+  if (packing == Packing::two_bit_tiled)
+    return kTileBytes / kTileRows * ceilDiv(cols, kTileCols);
+  return ceilDiv(cols, tritsPerByte(packing));
+}
+
+bool isRowMajor(Packing packing) { return packing != Packing::two_bit_tiled; }
+
+std::array<int64_t, 2> storageShape(int64_t rows, int64_t cols, Packing packing) {
+  if (packing == Packing::two_bit_tiled)
+    return {ceilDiv(rows, kTileRows) * kTileRows, packedRowBytes(cols, packing)};
+  return {rows, packedRowBytes(cols, packing)};
+}
+
+/// The byte of two_bit_tiled storage and the bit pair that hold (row n, column k).
+static std::pair<int64_t, int> tiledPosition(int64_t n, int64_t k, int64_t cols) {
+  int64_t chunks = ceilDiv(cols, kTileCols);
+  int64_t byte = (n / kTileRows) * chunks * kTileBytes + (k / kTileCols) * kTileBytes +
+                 4 * (n % kTileRows) + k % 4;
+  return {byte, int((k % kTileCols) / 4)};
+}
+
+void packTrits(const int8_t *trits, int64_t rows, int64_t cols, Packing packing, uint8_t *out) {
+  std::array<int64_t, 2> shape = storageShape(rows, cols, packing);
+  if (isRowMajor(packing)) {
+    for (int64_t n = 0; n < rows; ++n)
+      packTritRow(trits + n * cols, cols, packing, out + n * shape[1]);
+    return;
+  }
+  // Padding rows and columns are zero trits (code 1 in every bit pair).
+  std::fill(out, out + shape[0] * shape[1], uint8_t(0x55));
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t k = 0; k < cols; ++k) {
+      auto [byte, pair] = tiledPosition(n, k, cols);
+      unsigned code = unsigned(trits[n * cols + k] + 1);
+      out[byte] = uint8_t((out[byte] & ~(3u << (2 * pair))) | (code << (2 * pair)));
+    }
+}
+
+void unpackTrits(const uint8_t *packed, int64_t rows, int64_t cols, Packing packing, int8_t *out) {
+  if (isRowMajor(packing)) {
+    int64_t rowBytes = packedRowBytes(cols, packing);
+    for (int64_t n = 0; n < rows; ++n)
+      unpackTritRow(packed + n * rowBytes, cols, packing, out + n * cols);
+    return;
+  }
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t k = 0; k < cols; ++k) {
+      auto [byte, pair] = tiledPosition(n, k, cols);
+      out[n * cols + k] = int8_t((packed[byte] >> (2 * pair)) & 3) - 1;
+    }
 }
 
 void packTritRow(const int8_t *trits, int64_t cols, Packing packing, uint8_t *out) {
@@ -34,6 +88,7 @@ void packTritRow(const int8_t *trits, int64_t cols, Packing packing, uint8_t *ou
         value = uint8_t(trits[k]);
         break;
       case Packing::two_bit:
+      case Packing::two_bit_tiled: // not row-major: packTrits handles it
         value |= code << (2 * j);
         break;
       case Packing::base3:
@@ -52,6 +107,7 @@ void unpackTritRow(const uint8_t *packed, int64_t cols, Packing packing, int8_t 
       out[k] = int8_t(packed[k]);
       break;
     case Packing::two_bit:
+    case Packing::two_bit_tiled: // not row-major: unpackTrits handles it
       out[k] = int8_t((packed[k / 4] >> (2 * (k % 4))) & 3) - 1;
       break;
     case Packing::base3: {

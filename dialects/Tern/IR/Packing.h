@@ -7,22 +7,49 @@
 #define TERN_IR_PACKING_H
 
 #include "dialects/Tern/IR/TernDialect.h"
+#include "llvm/ADT/StringRef.h"
+#include <array>
 #include <cstdint>
 
 namespace mlir::tern {
 
-/// Trits per storage byte in `packing` (1, 4 or 5).
+/// Trits per storage byte in `packing` (1, 4 or 5; 4 for two_bit_tiled).
 int64_t tritsPerByte(Packing packing);
 
-/// Bytes that one row of `cols` trits occupies in `packing`.
+/// Bytes per storage row of a matrix with `cols` trits per row in `packing`
+/// (for two_bit_tiled, a storage row is not one matrix row: see storageShape).
 int64_t packedRowBytes(int64_t cols, Packing packing);
 
+/// Whether storage row n holds exactly matrix row n (none, two_bit, base3);
+/// two_bit_tiled interleaves 16 rows per tile.
+bool isRowMajor(Packing packing);
+
+/// The shape [storage rows, bytes per storage row] of a `rows` x `cols`
+/// trit matrix in `packing`: [rows, packedRowBytes] for the row-major
+/// packings, [rows rounded up to 16, 4 * ceil(cols / 16)] for two_bit_tiled.
+std::array<int64_t, 2> storageShape(int64_t rows, int64_t cols, Packing packing);
+
+/// Tile geometry of two_bit_tiled (TernAttrs.td): 16 x 16 trits in 64 bytes.
+constexpr int64_t kTileRows = 16, kTileCols = 16, kTileBytes = 64;
+
+/// The attribute convert-tern-to-linalg puts on the linalg.generic it makes
+/// for each tern.ternary_accumulate: the #tern.packing of its weight operand,
+/// so that a backend can find those ops and knows their layout.
+constexpr llvm::StringLiteral kTernaryAccumulateAttr = "tern.ternary_accumulate";
+
 /// Packs one row of `cols` trits (each -1, 0 or 1) into `out`
-/// (packedRowBytes(cols, packing) bytes).
+/// (packedRowBytes(cols, packing) bytes). Row-major packings only.
 void packTritRow(const int8_t *trits, int64_t cols, Packing packing, uint8_t *out);
 
-/// Unpacks one row; the inverse of packTritRow.
+/// Unpacks one row; the inverse of packTritRow. Row-major packings only.
 void unpackTritRow(const uint8_t *packed, int64_t cols, Packing packing, int8_t *out);
+
+/// Packs a row-major `rows` x `cols` matrix of trits into `out`, which holds
+/// storageShape(rows, cols, packing) bytes. Any packing.
+void packTrits(const int8_t *trits, int64_t rows, int64_t cols, Packing packing, uint8_t *out);
+
+/// Unpacks a whole matrix; the inverse of packTrits.
+void unpackTrits(const uint8_t *packed, int64_t rows, int64_t cols, Packing packing, int8_t *out);
 
 } // namespace mlir::tern
 

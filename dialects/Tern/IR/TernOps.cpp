@@ -109,8 +109,12 @@ LogicalResult LowerBoundsOp::verify() {
 OpFoldResult LowerBoundsOp::fold(FoldAdaptor adaptor) {
   auto raw = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
   auto type = cast<RankedTensorType>(getType());
+  // Real lower bounds are [L, H], tens of thousands of floats; folding a huge splat would allocate
+  // gigabytes for a constant nobody needs folded.
+  constexpr int64_t kMaxFoldElements = int64_t(1) << 24;
   std::vector<float> x;
-  if (!raw || !type.hasStaticShape() || failed(readAsFloat32(raw, x)))
+  if (!raw || !type.hasStaticShape() || type.getNumElements() > kMaxFoldElements ||
+      failed(readAsFloat32(raw, x)))
     return {};
   int64_t layers = type.getDimSize(0), hidden = type.getDimSize(1);
   std::vector<float> lb(x.size());
@@ -185,11 +189,20 @@ LogicalResult TernaryConstantOp::verify() {
   if (!(getScale().convertToFloat() > 0))
     return emitOpError() << "scale must be positive, got " << getScale().convertToFloat();
   if (trits.getPacking() == Packing::none) {
-    if (auto dense = dyn_cast<DenseIntElementsAttr>(getValue()))
-      for (APInt v : dense.getValues<APInt>())
+    if (auto dense = dyn_cast<DenseIntElementsAttr>(getValue())) {
+      auto checkTrit = [&](const APInt &v) -> LogicalResult {
         if (int64_t s = v.getSExtValue(); s < -1 || s > 1)
           return emitOpError() << "value with packing none must hold trits in {-1, 0, 1}, found "
                                << s;
+        return success();
+      };
+      // A splat is one value however large its shape (iterating 2^31 copies would hang).
+      if (dense.isSplat())
+        return checkTrit(dense.getSplatValue<APInt>());
+      for (APInt v : dense.getValues<APInt>())
+        if (failed(checkTrit(v)))
+          return failure();
+    }
   }
   return success();
 }
@@ -211,7 +224,21 @@ LogicalResult TernaryAccumulateOp::verify() {
   if (!ShapedType::isDynamic(in[1]) && in[1] != trits.getCols())
     return emitOpError() << "weight must have " << in[1] << " columns (the input's K), got "
                          << trits;
-  return checkShape(*this, "result", getType(), {in[0], trits.getRows()});
+  if (failed(checkShape(*this, "result", getType(), {in[0], trits.getRows()})))
+    return failure();
+  Type from = getInput().getType().getElementType();
+  Type to = getType().getElementType();
+  bool bothInt = isa<IntegerType>(from) && isa<IntegerType>(to);
+  bool bothFloat = isa<FloatType>(from) && isa<FloatType>(to);
+  // The input is extended to the result type, never truncated.
+  bool widens = from == to || from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth();
+  if (!(bothInt || bothFloat) || !widens)
+    return emitOpError() << "result element type must be " << from
+                         << " or a wider type of the same kind (integer or float), got " << to;
+  if (TypedAttr scale = getScaleAttr(); scale && scale.getType() != to)
+    return emitOpError() << "scale must have the result's element type " << to << ", got "
+                         << scale.getType();
+  return success();
 }
 
 LogicalResult DequantizeOp::verify() {

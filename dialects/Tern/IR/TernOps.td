@@ -207,22 +207,43 @@ def Tern_QuantizeOp : Tern_Op<"quantize", [Pure]> {
 }
 
 def Tern_TernaryAccumulateOp : Tern_Op<"ternary_accumulate", [Pure]> {
-  let summary = "Integer sum of +/- activations selected by trits (no multiplies)";
+  let summary = "Sum of +/- activations selected by trits (no multiplies), optionally scaled";
   let description = [{
-    For `q: [T, K]` int8 and trits `w: [N, K]`:
-    `result[t, n] = sum_k (w[n,k] == 1 ? q[t,k] : w[n,k] == -1 ? -q[t,k] : 0)`,
-    accumulated in i32. This is the matmul a BitLinear would do, with adds and
-    subtracts only.
+    For `x: [T, K]` and trits `w: [N, K]`:
+    `result[t, n] = scale * sum_k (w[n,k] == 1 ? x[t,k] : w[n,k] == -1 ? -x[t,k] : 0)`,
+    accumulated in the result's element type. This is the matmul that a
+    ternary weight would do, with adds and subtracts only, and at most one
+    multiplication per output (by `scale`, when given).
+
+    The input and result are both integers or both floats; the result may be
+    wider than the input (integers are sign-extended, floats extended exactly)
+    and accumulates in its own type, as `linalg.matmul` does. Integer
+    accumulation wraps, so an integer matmul against a ternary constant is
+    reproduced bit for bit. `scale`, when present, has the result's element
+    type; without it the sum is returned as is (a BitLinear's
+    `tern.dequantize` applies the scales instead).
 
     ```mlir
+    // BitLinear: int8 activations, i32 sums.
     %acc = tern.ternary_accumulate %q, %w : tensor<?x1024xi8>, !tern.trits<2816x1024, two_bit> -> tensor<?x2816xi32>
+    // A linalg.matmul against a constant with values in {-0.5, 0, 0.5}.
+    %y = tern.ternary_accumulate %x, %w scale(5.000000e-01 : f32) : tensor<?x64xf32>, !tern.trits<32x64, two_bit> -> tensor<?x32xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[I8]>:$input, Tern_TritsType:$weight);
-  let results = (outs RankedTensorOf<[I32]>:$result);
+  let arguments = (ins RankedTensorOf<[AnySignlessInteger, AnyFloat]>:$input,
+                       Tern_TritsType:$weight,
+                       OptionalAttr<TypedAttrInterface>:$scale);
+  let results = (outs RankedTensorOf<[AnySignlessInteger, AnyFloat]>:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` qualified(type($weight)) `->` type($result)
+    $input `,` $weight (`scale` `(` $scale^ `)`)? attr-dict `:` type($input) `,`
+    qualified(type($weight)) `->` type($result)
   }];
+  let builders = [
+    // Without a scale, as a BitLinear uses it.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input, "::mlir::Value":$weight), [{
+      build($_builder, $_state, result, input, weight, ::mlir::TypedAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

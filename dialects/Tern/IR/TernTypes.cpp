@@ -6,6 +6,8 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::tern;
 
@@ -28,7 +30,7 @@ Type TritsType::parse(AsmParser &parser) {
   std::optional<Packing> packing = symbolizePacking(packingName);
   if (!packing) {
     parser.emitError(loc, "unknown packing '") << packingName
-                                               << "' (expected none, two_bit or base3)";
+                                               << "' (expected none, two_bit, base3 or two_bit_tiled)";
     return {};
   }
   return parser.getChecked<TritsType>(loc, parser.getContext(), dims[0], dims[1], *packing);
@@ -43,11 +45,18 @@ LogicalResult TritsType::verify(function_ref<InFlightDiagnostic()> emitError, in
                                 int64_t cols, Packing) {
   if (rows <= 0 || cols <= 0)
     return emitError() << "trits shape must be positive, got " << rows << "x" << cols;
+  // Far above any weight matrix; keeps the packed storage shape (rows x ceil(cols / trits a byte),
+  // rows rounded up to a tile) and its byte count inside int64 for hostile IR.
+  constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
+  if (rows > kMaxDim || cols > kMaxDim)
+    return emitError() << "trits shape must be at most " << kMaxDim << " in each dimension, got "
+                       << rows << "x" << cols;
   return success();
 }
 
 int64_t TritsType::getRowBytes() const { return packedRowBytes(getCols(), getPacking()); }
 
 RankedTensorType TritsType::getStorageType() const {
-  return RankedTensorType::get({getRows(), getRowBytes()}, IntegerType::get(getContext(), 8));
+  return RankedTensorType::get(storageShape(getRows(), getCols(), getPacking()),
+                               IntegerType::get(getContext(), 8));
 }

@@ -19,7 +19,8 @@ def Tern_TritsType : TypeDef<Tern_Dialect, "Trits"> {
   let extraClassDeclaration = [{
     /// Bytes per row in this packing.
     int64_t getRowBytes() const;
-    /// The tensor type that holds the packed bytes: tensor<N x rowBytes x i8>.
+    /// The tensor type that holds the packed bytes: tensor<N x rowBytes x i8>
+    /// (rows rounded up to a tile for two_bit_tiled; see storageShape).
     ::mlir::RankedTensorType getStorageType() const;
   }];
 }

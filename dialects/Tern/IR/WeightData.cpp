@@ -35,24 +35,31 @@ static float bf16ToFloat(uint16_t bits) {
 LogicalResult tern::readAsFloat32(ElementsAttr attr, std::vector<float> &out) {
   Type elementType = attr.getShapedType().getElementType();
   int64_t count = attr.getNumElements();
-  out.resize(count);
   if (auto dense = dyn_cast<DenseFPElementsAttr>(attr); dense && dense.isSplat()) {
-    std::fill(out.begin(), out.end(), dense.getSplatValue<APFloat>().convertToFloat());
+    out.assign(count, dense.getSplatValue<APFloat>().convertToFloat());
     return success();
   }
   std::optional<ArrayRef<char>> raw = getRawElementBytes(attr);
   if (!raw)
     return failure();
+  // The bytes must match the type before `out` is sized from the type: a resource blob can be
+  // smaller than the shape its attribute claims.
+  if (!elementType.isF32() && !elementType.isBF16() && !elementType.isF16())
+    return failure();
+  int64_t width = elementType.isF32() ? 4 : 2;
+  if (raw->size() % width != 0 || int64_t(raw->size() / width) != count)
+    return failure();
+  out.resize(count);
   const char *bytes = raw->data();
-  if (elementType.isF32() && int64_t(raw->size()) == count * 4) {
+  if (elementType.isF32()) {
     std::memcpy(out.data(), bytes, count * 4);
-  } else if (elementType.isBF16() && int64_t(raw->size()) == count * 2) {
+  } else if (elementType.isBF16()) {
     for (int64_t i = 0; i < count; ++i) {
       uint16_t bits;
       std::memcpy(&bits, bytes + 2 * i, 2);
       out[i] = bf16ToFloat(bits);
     }
-  } else if (elementType.isF16() && int64_t(raw->size()) == count * 2) {
+  } else if (elementType.isF16()) {
     for (int64_t i = 0; i < count; ++i) {
       uint16_t bits;
       std::memcpy(&bits, bytes + 2 * i, 2);

@@ -1,4 +1,9 @@
 //===- EliminateMatmul.cpp - BitLinear to add/subtract-only form ----------===//
+//
+// The pass tern-eliminate-matmul: BitLinears here, linalg contractions in
+// EliminateLinalgMatmul.cpp.
+//
+#include "dialects/Tern/Transforms/EliminateLinalgMatmul.h"
 #include "dialects/Tern/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -41,6 +46,8 @@ struct BitLinearToAccumulate : OpRewritePattern<BitLinearOp> {
 };
 
 struct EliminateMatmulPass : mlir::tern::impl::TernEliminateMatmulBase<EliminateMatmulPass> {
+  using TernEliminateMatmulBase::TernEliminateMatmulBase;
+
   void runOnOperation() override {
     getOperation().walk([](BitLinearOp op) {
       if (!isa<TritsType>(op.getWeight().getType()))
@@ -51,6 +58,7 @@ struct EliminateMatmulPass : mlir::tern::impl::TernEliminateMatmulBase<Eliminate
     patterns.add<BitLinearToAccumulate>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    eliminateLinalgMatmuls(getOperation(), {quantizeActivations, ternarizeFloatWeights});
   }
 };
 

@@ -23,7 +23,7 @@ struct PackWeightsPass : mlir::tern::impl::TernPackWeightsBase<PackWeightsPass> 
       return success();
     return emitError(UnknownLoc::get(ctx))
            << "tern-pack-weights: unknown packing '" << packing
-           << "' (expected none, two_bit or base3)";
+           << "' (expected none, two_bit, base3 or two_bit_tiled)";
   }
 
   void runOnOperation() override {
@@ -50,14 +50,11 @@ struct PackWeightsPass : mlir::tern::impl::TernPackWeightsBase<PackWeightsPass> 
         name = resource.getRawHandle().getKey().str();
       ElementsAttr packed =
           makeElementsAttr(to.getStorageType(), name, [&](MutableArrayRef<char> out) {
-            std::vector<int8_t> row(from.getCols());
-            for (int64_t n = 0; n < from.getRows(); ++n) {
-              unpackTritRow(reinterpret_cast<const uint8_t *>(raw->data()) +
-                                n * from.getRowBytes(),
-                            from.getCols(), from.getPacking(), row.data());
-              packTritRow(row.data(), from.getCols(), *target,
-                          reinterpret_cast<uint8_t *>(out.data()) + n * to.getRowBytes());
-            }
+            std::vector<int8_t> trits(from.getRows() * from.getCols());
+            unpackTrits(reinterpret_cast<const uint8_t *>(raw->data()), from.getRows(),
+                        from.getCols(), from.getPacking(), trits.data());
+            packTrits(trits.data(), from.getRows(), from.getCols(), *target,
+                      reinterpret_cast<uint8_t *>(out.data()));
           });
       packedOf[op.getValue()] = packed;
       op.setValueAttr(packed);

@@ -3,6 +3,9 @@
 #define TERN_TRANSFORMS_PASSES_H
 
 #include "dialects/Tern/IR/TernOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

@@ -57,6 +57,24 @@ tern_status tern_model_open(const char *path, tern_model **model, char *errbuf, 
 void tern_model_close(tern_model *model);
 tern_status tern_model_info(const tern_model *model, tern_model_info_t *info);
 
+/* The tokenizer the artifact carries (docs/artifact.md): *format names it ("sentencepiece": the
+ * bytes of a SentencePiece tokenizer.model) and *data / *size are its bytes, valid while the model
+ * is open. Without one, *format is NULL, *data NULL and *size 0 (still TERN_OK). */
+tern_status tern_model_tokenizer(const tern_model *model, const char **format, const void **data,
+                                 size_t *size);
+
+/* How the model's ternary microkernels run (docs/runtime.md, "Kernels and threads"). Call these before
+ * running sessions: a change while a session runs is not synchronised.
+ * threads: rows of each kernel call are split over this many threads (the caller's included);
+ * 0 = one per CPU this process may use (the default, unless TERN_THREADS is set).
+ * isa: "avx512_vnni", "avx2", "arm_dotprod" or "generic"; one this CPU lacks is refused. The
+ * default is the best the CPU has, unless TERN_ISA names another. */
+tern_status tern_model_set_threads(tern_model *model, int threads);
+tern_status tern_model_set_isa(tern_model *model, const char *isa, char *errbuf, size_t errlen);
+/* The number of threads and the ISA name ("avx512_vnni", ...) the kernels use now. */
+int tern_model_threads(const tern_model *model);
+const char *tern_model_isa(const tern_model *model);
+
 /* A new session whose state is all zeros. */
 tern_status tern_session_create(tern_model *model, tern_session **session);
 void tern_session_destroy(tern_session *session); /* NULL is allowed */
@@ -73,6 +91,45 @@ tern_status tern_session_forward(tern_session *session, const int32_t *ids, size
 /* Copies the state, num_layers * hidden_size floats row-major, into state_out; `count` must equal
  * that number. */
 tern_status tern_session_get_state(const tern_session *session, float *state_out, size_t count);
+
+/* Compiled MLIR modules (artifact kind "mlir", docs/artifact.md): `ternc graph.mlir` compiles every
+ * public function of the module; these call them. Tensors are dense and row-major. */
+typedef enum tern_dtype {
+  TERN_DTYPE_F32 = 0,
+  TERN_DTYPE_F64 = 1,
+  TERN_DTYPE_I8 = 2,
+  TERN_DTYPE_I16 = 3,
+  TERN_DTYPE_I32 = 4,
+  TERN_DTYPE_I64 = 5
+} tern_dtype;
+
+#define TERN_MAX_RANK 8
+
+typedef struct tern_tensor {
+  tern_dtype dtype;
+  int32_t rank;                  /* 0 .. TERN_MAX_RANK */
+  int64_t shape[TERN_MAX_RANK];  /* the first `rank` entries are used */
+  void *data;                    /* prod(shape) elements, row-major */
+} tern_tensor;
+
+/* The number of functions the artifact holds (0 for a model), and the name of function `index`
+ * (NULL when out of range), valid while the model is open. */
+size_t tern_model_function_count(const tern_model *model);
+const char *tern_model_function_name(const tern_model *model, size_t index);
+/* The numbers of arguments and results of the function called `name`. */
+tern_status tern_model_function_arity(const tern_model *model, const char *name, size_t *num_args,
+                                      size_t *num_results);
+
+/* Calls the function called `name`. Each argument's dtype, rank and static sizes must be those the
+ * function was compiled for (a size that was dynamic may be anything). On TERN_OK, results[0 ..
+ * num_results) hold the results, each with data in a new buffer the caller releases with
+ * tern_tensor_release; num_results must equal the function's. The call may run concurrently with
+ * other calls and sessions; the function reads its arguments and writes nothing the caller passed. */
+tern_status tern_model_call(tern_model *model, const char *name, const tern_tensor *args,
+                            size_t num_args, tern_tensor *results, size_t num_results, char *errbuf,
+                            size_t errlen);
+/* Frees a result's data and sets it to NULL; NULL and a tensor without data are allowed. */
+void tern_tensor_release(tern_tensor *tensor);
 
 #ifdef __cplusplus
 }

@@ -228,6 +228,30 @@ func.func @accumulate_result(%q: tensor<?x3xi8>) {
 }
 
 // -----
+func.func @accumulate_kinds(%q: tensor<?x3xi8>) {
+  %w = tern.ternary_constant dense<1> : tensor<2x3xi8> scale(1.0) : !tern.trits<2x3, none>
+  // expected-error @+1 {{'tern.ternary_accumulate' op result element type must be 'i8' or a wider type of the same kind (integer or float), got 'f32'}}
+  %a = tern.ternary_accumulate %q, %w : tensor<?x3xi8>, !tern.trits<2x3, none> -> tensor<?x2xf32>
+  return
+}
+
+// -----
+func.func @accumulate_narrows(%x: tensor<?x3xf32>) {
+  %w = tern.ternary_constant dense<1> : tensor<2x3xi8> scale(1.0) : !tern.trits<2x3, none>
+  // expected-error @+1 {{'tern.ternary_accumulate' op result element type must be 'f32' or a wider type of the same kind (integer or float), got 'f16'}}
+  %a = tern.ternary_accumulate %x, %w : tensor<?x3xf32>, !tern.trits<2x3, none> -> tensor<?x2xf16>
+  return
+}
+
+// -----
+func.func @accumulate_scale_type(%x: tensor<?x3xf32>) {
+  %w = tern.ternary_constant dense<1> : tensor<2x3xi8> scale(1.0) : !tern.trits<2x3, none>
+  // expected-error @+1 {{'tern.ternary_accumulate' op scale must have the result's element type 'f32', got 'f64'}}
+  %a = tern.ternary_accumulate %x, %w scale(2.0 : f64) : tensor<?x3xf32>, !tern.trits<2x3, none> -> tensor<?x2xf32>
+  return
+}
+
+// -----
 func.func @dequantize_rank(%a: tensor<3xi32>, %s: tensor<1xf32>) {
   // expected-error @+1 {{'tern.dequantize' op input must be rank 2 [T, N], got [3]}}
   %y = tern.dequantize %a, %s weight_scale(1.0) : tensor<3xi32>, tensor<1xf32> -> tensor<3xf32>
@@ -260,7 +284,7 @@ func.func @dequantize_result(%a: tensor<2x3xi32>, %s: tensor<2xf32>) {
 func.func @trits_empty(%w: !tern.trits<0x3, none>)
 
 // -----
-// expected-error @+1 {{unknown packing 'nibble' (expected none, two_bit or base3)}}
+// expected-error @+1 {{unknown packing 'nibble' (expected none, two_bit, base3 or two_bit_tiled)}}
 func.func @trits_packing(%w: !tern.trits<2x3, nibble>)
 
 // -----

@@ -46,3 +46,18 @@ func.func @matmul_free_ops(%y: tensor<?x3xf32>) -> tensor<?x2xf32> {
   %bl = tern.bitlinear %y, %w, %g eps(1.0e-06) : tensor<?x3xf32>, !tern.trits<2x3, none>, tensor<3xf32> -> tensor<?x2xf32>
   return %out : tensor<?x2xf32>
 }
+
+// The accumulate on any integer or float input, with a scale: the form tern-eliminate-matmul
+// gives linalg matmuls against ternary constants.
+// CHECK-LABEL: func.func @scaled_accumulates
+func.func @scaled_accumulates(%x: tensor<?x3xf32>, %h: tensor<2x3xbf16>, %i: tensor<4x3xi8>)
+    -> (tensor<?x2xf32>, tensor<2x2xf32>, tensor<4x2xi32>) {
+  %w = tern.ternary_constant dense<[[1, 0, -1], [0, 1, 1]]> : tensor<2x3xi8> scale(2.5) : !tern.trits<2x3, none>
+  // CHECK: tern.ternary_accumulate %{{.*}}, %{{.*}} scale(5.000000e-01 : f32) : tensor<?x3xf32>, !tern.trits<2x3, none> -> tensor<?x2xf32>
+  %a = tern.ternary_accumulate %x, %w scale(0.5 : f32) : tensor<?x3xf32>, !tern.trits<2x3, none> -> tensor<?x2xf32>
+  // CHECK: tern.ternary_accumulate %{{.*}}, %{{.*}} : tensor<2x3xbf16>, !tern.trits<2x3, none> -> tensor<2x2xf32>
+  %b = tern.ternary_accumulate %h, %w : tensor<2x3xbf16>, !tern.trits<2x3, none> -> tensor<2x2xf32>
+  // CHECK: tern.ternary_accumulate %{{.*}}, %{{.*}} scale(3 : i32) : tensor<4x3xi8>, !tern.trits<2x3, none> -> tensor<4x2xi32>
+  %c = tern.ternary_accumulate %i, %w scale(3 : i32) : tensor<4x3xi8>, !tern.trits<2x3, none> -> tensor<4x2xi32>
+  return %a, %b, %c : tensor<?x2xf32>, tensor<2x2xf32>, tensor<4x2xi32>
+}

@@ -12,6 +12,8 @@
 #include <set>
 #include <tuple>
 
+#include <unistd.h>
+
 #include "TestHelpers.h"
 
 using namespace tern;
@@ -437,6 +439,45 @@ TEST_F(CheckpointTest, TensorAccessorAbortsOnUnknownName) {
   auto checkpoint = Checkpoint::open(dir);
   ASSERT_TRUE(bool(checkpoint)) << llvm::toString(checkpoint.takeError());
   EXPECT_DEATH((*checkpoint)->tensor("no.such.tensor"), "no.such.tensor");
+}
+
+//===----------------------------------------------------------------------===//
+// Hardening (docs/hardening.md)
+//===----------------------------------------------------------------------===//
+
+TEST(ShardIndexTest, ParsesTheWeightMapAndRefusesBadOnes) {
+  auto map = parseShardIndex(
+      R"({"metadata": {}, "weight_map": {"a": "s1.safetensors", "b": "s2.safetensors"}})",
+      "idx.json");
+  ASSERT_TRUE(bool(map)) << llvm::toString(map.takeError());
+  EXPECT_EQ(map->at("b"), "s2.safetensors");
+
+  for (const char *shard : {"\"\"", "\".\"", "\"..\"", "\"../x\"",
+                            "\"/etc/passwd\"", "\"sub/x\"", "7", "null"}) {
+    std::string text = std::string(R"({"weight_map": {"a": )") + shard + "}}";
+    std::string message = errorOf(parseShardIndex(text, "idx.json"));
+    EXPECT_NE(message.find("idx.json: weight_map entry for tensor 'a' must "
+                           "be a file name in the model directory"),
+              std::string::npos)
+        << shard << ": " << message;
+  }
+  std::string deep = "{\"weight_map\": {\"a\": " + std::string(100000, '[') +
+                     std::string(100000, ']') + "}}";
+  EXPECT_NE(errorOf(parseShardIndex(deep, "idx.json"))
+                .find("idx.json: JSON nested more than 64 levels deep"),
+            std::string::npos);
+}
+
+TEST_F(CheckpointTest, RejectsOversizedIndex) {
+  write("config.json", tinyConfig().dump());
+  std::string index = write("model.safetensors.index.json", "{}");
+  // Sparse: no 100 MB is written, and the reader maps rather than reads it.
+  ASSERT_EQ(::truncate(index.c_str(), 100u * 1000u * 1000u + 1), 0);
+  std::string message = openError();
+  EXPECT_NE(message.find(index + ": 100000001 bytes, more than the 100 MB "
+                                 "limit for an index"),
+            std::string::npos)
+      << message;
 }
 
 } // namespace

@@ -206,4 +206,57 @@ TEST_F(TempDirTest, ReadModelConfigFromFile) {
   EXPECT_NE(message.find("cannot read"), std::string::npos) << message;
 }
 
+//===----------------------------------------------------------------------===//
+// Hardening (docs/hardening.md)
+//===----------------------------------------------------------------------===//
+
+// Found by the model-config fuzzer (fuzz/corpus/model-config/
+// regress-default-eos-outside-vocab.json): with vocab_size 2 and no
+// eos_token_id, the default 2 was accepted and written into the artifact.
+TEST(ModelConfigTest, RejectsDefaultTokenIdsOutsideATinyVocabulary) {
+  json config = releasedConfig();
+  config.erase("eos_token_id");
+  config["vocab_size"] = 2;
+  EXPECT_EQ(parseError(config),
+            "dir/config.json: field 'eos_token_id' is absent and its default "
+            "2 is outside [0, vocab_size = 2); set it explicitly");
+  config["eos_token_id"] = 0;
+  auto parsed = parseModelConfig(config.dump(), "dir/config.json");
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_EQ(parsed->bosTokenId, 1);
+}
+
+// nlohmann::json prints values recursively: a deeply nested model_type used to
+// overflow the stack while the error message was being made.
+TEST(ModelConfigTest, RejectsDeeplyNestedJson) {
+  std::string deep = "{\"model_type\": " + std::string(200000, '[') +
+                     std::string(200000, ']') + "}";
+  EXPECT_EQ(errorOf(parseModelConfig(deep, "dir/config.json")),
+            "dir/config.json: JSON nested more than 64 levels deep (at byte "
+            "78)");
+  // Brackets inside strings do not count.
+  json config = releasedConfig();
+  config["torch_dtype"] = std::string(1000, '[');
+  EXPECT_TRUE(bool(parseModelConfig(config.dump(), "dir/config.json")));
+}
+
+TEST(ModelConfigTest, CutsLongValuesInMessages) {
+  json config = releasedConfig();
+  config["model_type"] = std::string(100000, 'x');
+  std::string message = parseError(config);
+  EXPECT_LT(message.size(), 300u) << message;
+  EXPECT_NE(message.find("\"xxxx"), std::string::npos) << message;
+  EXPECT_NE(message.find("...,"), std::string::npos) << message;
+}
+
+TEST_F(TempDirTest, RefusesOversizedConfigFile) {
+  std::string path = write("config.json", releasedConfig().dump() +
+                                              std::string(16 << 20, ' '));
+  std::string message = errorOf(readModelConfig(path));
+  EXPECT_NE(message.find(path + ": "), std::string::npos) << message;
+  EXPECT_NE(message.find("more than the 16 MiB a config.json may have"),
+            std::string::npos)
+      << message;
+}
+
 } // namespace

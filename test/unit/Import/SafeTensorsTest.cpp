@@ -266,4 +266,59 @@ TEST_F(SafeTensorsTest, RejectsMissingFile) {
   EXPECT_NE(message.find(path), std::string::npos) << message;
 }
 
+//===----------------------------------------------------------------------===//
+// Hardening (docs/hardening.md)
+//===----------------------------------------------------------------------===//
+
+// A few hundred kilobytes of '[' in a shape used to overflow the stack when
+// the error message printed the shape (nlohmann::json::dump recurses).
+TEST_F(SafeTensorsTest, RejectsDeeplyNestedHeader) {
+  std::string header = "{\"w\": {\"dtype\": \"F32\", \"shape\": " +
+                       std::string(200000, '[') + std::string(200000, ']') +
+                       ", \"data_offsets\": [0, 0]}}";
+  std::string message = openError(assembleSafetensors(header, ""));
+  EXPECT_NE(message.find("JSON nested more than 64 levels deep"),
+            std::string::npos)
+      << message.substr(0, 200);
+}
+
+TEST_F(SafeTensorsTest, RejectsTooManyTensors) {
+  json header = json::object();
+  for (int i = 0; i <= 65536; ++i)
+    header["t" + std::to_string(i)] = entry("F32", {0}, {0, 0});
+  std::string message = openError(assembleSafetensors(header.dump(), ""));
+  EXPECT_NE(message.find("header lists 65537 entries, more than tern reads "
+                         "(65536)"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(SafeTensorsTest, RejectsTooManyDimensions) {
+  std::string message =
+      entryError(entry("F32", {1, 1, 1, 1, 1, 1, 1, 1, 4}, {0, 16}));
+  EXPECT_NE(message.find("'shape' has 9 dimensions, more than tern reads (8)"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(SafeTensorsTest, CutsLongValuesInMessages) {
+  json bad = entry("F32", {4}, {0, 16});
+  bad["data_offsets"] = std::vector<int64_t>(100000, 7);
+  std::string message = entryError(bad);
+  EXPECT_LT(message.size(), 400u) << message.substr(0, 400);
+  EXPECT_NE(message.find("[7,7,7,"), std::string::npos) << message;
+  EXPECT_NE(message.find("..."), std::string::npos) << message;
+}
+
+TEST(SafeTensorsBufferTest, ValidatesBytesInMemoryNamingThePathGiven) {
+  std::string bytes = makeSafetensors({{"w", "F32", {2}, f32Bytes({1, 2})}});
+  auto file = SafeTensorsFile::fromBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(bytes), "mem.safetensors");
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_EQ((*file)->find("w")->file, "mem.safetensors");
+  std::string message = errorOf(SafeTensorsFile::fromBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy("abc"), "mem.safetensors"));
+  EXPECT_EQ(message.rfind("mem.safetensors: ", 0), 0u) << message;
+}
+
 } // namespace

@@ -274,5 +274,53 @@ TEST(ArtifactHeaderTest, EncodesLittleEndian) {
   EXPECT_EQ(back.weightsOffset, h.weightsOffset);
 }
 
+// Hardening (docs/hardening.md): limits checked before the runtime allocates anything.
+
+TEST(ArtifactManifestTest, RefusesDeeplyNestedManifest) {
+  // nlohmann::json compares and prints recursively; 200000 levels would overflow the stack.
+  std::string manifest = fakeManifest();
+  manifest.insert(manifest.rfind('}'), ", \"deep\": " + std::string(200000, '[') +
+                                           std::string(200000, ']'));
+  ArtifactManifest parsed;
+  std::string why;
+  EXPECT_FALSE(parseArtifactManifest(manifest, &parsed, &why));
+  EXPECT_THAT(why, HasSubstr("the manifest's JSON is nested more than 64 levels deep (at byte"));
+}
+
+TEST(ArtifactManifestTest, RefusesModelSizesAboveTheCompilersLimits) {
+  for (auto [member, limit] : {std::pair<const char *, int64_t>{"hidden_size", 65536},
+                               {"num_hidden_layers", 1024},
+                               {"vocab_size", 4194304}}) {
+    SCOPED_TRACE(member);
+    nlohmann::json manifest = nlohmann::json::parse(fakeManifest());
+    manifest["model"][member] = limit + 1;
+    ArtifactManifest parsed;
+    std::string why;
+    EXPECT_FALSE(parseArtifactManifest(manifest.dump(), &parsed, &why));
+    EXPECT_EQ(why, "member \"model." + std::string(member) + "\" must be an integer in [1, " +
+                       std::to_string(limit) + "]");
+  }
+}
+
+TEST_F(ArtifactTest, RefusesManifestSectionAboveTheLimit) {
+  // A well-formed layout whose manifest section claims 64 MiB + 1 bytes: the file is extended
+  // sparsely (nothing is written there) and the reader refuses it before parsing.
+  std::vector<unsigned char> bad = bytes_;
+  const uint64_t manifestSize = (uint64_t(64) << 20) + 1;
+  const uint64_t codeOffset = 64 + manifestSize + 63;
+  const uint64_t codeSize = getU64(bytes_, kCodeSizeAt);
+  putU64(bad, kManifestSizeAt, manifestSize);
+  putU64(bad, kCodeOffsetAt, codeOffset);
+  putU64(bad, kWeightsOffsetAt, (codeOffset + codeSize + 4095) / 4096 * 4096);
+  putU64(bad, kWeightsSizeAt, 0);
+  const std::string path = dir_.file("bad.tern");
+  writeBytes(path, std::vector<unsigned char>(bad.begin(), bad.begin() + 64));
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(getU64(bad, kWeightsOffsetAt))), 0);
+  std::string error;
+  EXPECT_EQ(ArtifactFile::open(path, &error), nullptr);
+  EXPECT_THAT(error, StartsWith(path + ": "));
+  EXPECT_THAT(error, HasSubstr("the manifest section is 67108865 bytes, more than the 64 MiB limit"));
+}
+
 }  // namespace
 }  // namespace tern::test

@@ -89,6 +89,23 @@ TEST(NpyTest, ReadsInt32AndInt64) {
   EXPECT_EQ(array.i64()[1], int64_t(1) << 40);
 }
 
+TEST(NpyTest, EveryDtypeRoundTrips) {
+  ScratchDir dir;
+  const unsigned char bytes[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  for (NpyDType dtype : {NpyDType::Float32, NpyDType::Float64, NpyDType::Int8, NpyDType::Int16,
+                         NpyDType::Int32, NpyDType::Int64}) {
+    const std::vector<int64_t> shape{2, int64_t(8 / npyItemSize(dtype))};
+    const std::string path = dir.file(std::string("a") + npyDescr(dtype)[1] + npyDescr(dtype)[2] + ".npy");
+    std::string error;
+    ASSERT_TRUE(writeNpy(path, dtype, bytes, shape, &error)) << error;
+    NpyArray array;
+    ASSERT_TRUE(readNpy(path, &array, &error)) << error;
+    EXPECT_EQ(array.dtype, dtype);
+    EXPECT_EQ(array.shape, shape);
+    EXPECT_EQ(array.bytes, std::vector<unsigned char>(bytes, bytes + 16));
+  }
+}
+
 TEST(NpyTest, RefusesWhatItCannotRead) {
   ScratchDir dir;
   const double f8[1] = {1.0};
@@ -98,8 +115,8 @@ TEST(NpyTest, RefusesWhatItCannotRead) {
     std::vector<unsigned char> bytes;
     std::string expected;
   } cases[] = {
-      {"f8.npy", npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", f8, 8),
-       "unsupported dtype '<f8'"},
+      {"c8.npy", npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", f8, 8),
+       "unsupported dtype '<c8'"},
       {"big.npy", npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", f4, 8),
        "unsupported dtype '>f4'"},
       {"fortran.npy", npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", f4, 8),
@@ -133,4 +150,30 @@ TEST(NpyTest, WriteIntoMissingDirectoryFails) {
 }
 
 }  // namespace
+// Hardening (docs/hardening.md).
+TEST(NpyTest, RefusesShapesWithMoreThan64Dimensions) {
+  std::string shape = "(";
+  for (int i = 0; i < 65; ++i) shape += "1, ";
+  shape += ")";
+  const float f4[1] = {1};
+  const std::vector<unsigned char> bytes =
+      npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }", f4, 4);
+  NpyArray array;
+  std::string why;
+  EXPECT_FALSE(parseNpy(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()),
+                        &array, &why));
+  EXPECT_EQ(why, "shape has more than 64 dimensions");
+}
+
+TEST(NpyTest, RefusesShapesWhoseByteSizeOverflows) {
+  const float f4[1] = {1};
+  const std::vector<unsigned char> bytes = npyBytes(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", f4, 4);
+  NpyArray array;
+  std::string why;
+  EXPECT_FALSE(parseNpy(std::string_view(reinterpret_cast<const char *>(bytes.data()), bytes.size()),
+                        &array, &why));
+  EXPECT_EQ(why, "shape too large");
+}
+
 }  // namespace tern

@@ -170,6 +170,41 @@ TEST_F(TernRunTest, UsageErrorsExitWithTwo) {
   EXPECT_THAT(run({model_, "--bogus"}).err, HasSubstr("unknown option \"--bogus\""));
 }
 
+TEST_F(TernRunTest, TextModesNeedATokenizer) {
+  Result r = run({model_, "-p", "hello"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr(model_ + ": the model carries no tokenizer"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(TernRunTest, TextModeUsageErrorsExitWithTwo) {
+  const std::vector<std::vector<std::string>> cases = {
+      {model_, "-p", "hi", "--tokens", "1"},
+      {model_, "-i", "--ppl", "f.txt"},
+      {model_, "-p", "hi", "--logits-out", "x.npy"},
+      {model_, "-p", "hi", "--top-p", "0"},
+      {model_, "-p", "hi", "--top-p", "1.5"},
+      {model_, "-p", "hi", "--top-k", "-1"},
+      {model_, "-p", "hi", "--repeat-penalty", "0"},
+      {model_, "-p"},
+      {model_, "--tokens", "1", "--logits-out", "x.npy", "--top-k", "3"},
+  };
+  for (const auto &args : cases) {
+    Result r = run(args);
+    EXPECT_EQ(r.exitCode, 2) << ::testing::PrintToString(args) << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr("Try 'tern-run --help'."));
+  }
+}
+
+TEST_F(TernRunTest, FiltersApplyToIdGeneration) {
+  // Top-k 1 is greedy whatever the temperature.
+  Result greedy = run({model_, "--tokens", "3,4", "-n", "6"});
+  Result topK = run({model_, "--tokens", "3,4", "-n", "6", "--temperature", "5", "--top-k", "1"});
+  ASSERT_EQ(greedy.exitCode, 0) << greedy.err;
+  ASSERT_EQ(topK.exitCode, 0) << topK.err;
+  EXPECT_EQ(greedy.out, topK.out);
+}
+
 TEST_F(TernRunTest, HelpAndVersion) {
   Result help = run({"--help"});
   EXPECT_EQ(help.exitCode, 0);

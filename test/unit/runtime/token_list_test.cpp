@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include "test_support.h"
 #include "token_list.h"
 
 namespace tern {
@@ -58,4 +61,38 @@ TEST(TokenListTest, ChecksRangeNamingIdAndVocabulary) {
 }
 
 }  // namespace
+// Hardening (docs/hardening.md): a token file cannot make the parser store more than kMaxTokenIds ids.
+TEST(TokenListTest, RefusesMoreIdsThanTheLimit) {
+  std::string text;
+  text.reserve(2 * (kMaxTokenIds + 1));
+  for (size_t i = 0; i <= kMaxTokenIds; ++i) text += "7 ";
+  EXPECT_EQ(parseError(text), "more than 16777216 token ids (at line 1, column 33554433)");
+  text.resize(2 * kMaxTokenIds);
+  EXPECT_EQ(parse(text).size(), kMaxTokenIds);
+}
+
+TEST(TokenListTest, ReadsAFileAndRefusesOversizedOnes) {
+  test::ScratchDir dir;
+  const std::string path = dir.file("ids.txt");
+  test::writeText(path, "5, 17\n42\n");
+  std::vector<int64_t> ids;
+  std::string error;
+  ASSERT_TRUE(readTokenIdFile(path, &ids, &error)) << error;
+  EXPECT_EQ(ids, (std::vector<int64_t>{5, 17, 42}));
+
+  test::writeText(path, "5,,7");
+  EXPECT_FALSE(readTokenIdFile(path, &ids, &error));
+  EXPECT_EQ(error, path + ": empty token id before the comma at line 1, column 3");
+
+  // Sparse: the limit is checked from the size, before anything is read.
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(kMaxTokenFileBytes) + 1), 0);
+  EXPECT_FALSE(readTokenIdFile(path, &ids, &error));
+  EXPECT_EQ(error, path + ": 268435457 bytes, more than the 256 MiB a token-id file may have");
+
+  EXPECT_FALSE(readTokenIdFile(dir.file("absent.txt"), &ids, &error));
+  EXPECT_THAT(error, HasSubstr("absent.txt: cannot open: No such file or directory"));
+  EXPECT_FALSE(readTokenIdFile(dir.path(), &ids, &error));
+  EXPECT_EQ(error, dir.path() + ": not a regular file");
+}
+
 }  // namespace tern

@@ -1,0 +1,77 @@
+//===- CUDAPipeline.cpp - tensor-level tern IR to kernels and PTX ---------===//
+#include "backends/cuda/CUDAPipeline.h"
+#include "backends/cpu/Passes.h"
+#include "backends/cuda/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace tern {
+
+std::optional<CUDATarget> parseCUDATarget(llvm::StringRef name) {
+  // The PTX ISA version is the oldest that has every instruction the chip's
+  // kernels use, so older drivers can still JIT it.
+  if (name == "cuda" || name == "cuda-sm_80")
+    return CUDATarget{"sm_80", "+ptx70"};
+  if (name == "cuda-sm_90")
+    return CUDATarget{"sm_90", "+ptx80"};
+  return std::nullopt;
+}
+
+void buildCUDABufferizePipeline(OpPassManager &pm) {
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUHostBuffers());
+}
+
+void buildCUDAKernelPipeline(OpPassManager &pm) {
+  // Hand-built kernels first, while the weights are still globals.
+  pm.addPass(mlir::tern::createTernGPUTernaryMatvec());
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPURowReductions());
+  // Every constant goes to the weights buffer: kernels cannot read globals
+  // that live in host memory.
+  pm.addPass(mlir::tern::createTernExternalizeWeights({/*minBytes=*/0}));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUTileParallelLoops());
+  // The innermost dimension goes to x: consecutive threads, consecutive elements.
+  GpuMapParallelLoopsPassOptions mapping;
+  mapping.mappingPolicyStr = "innermost-first";
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass(mapping));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
+  pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
+  pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());
+  // One stream per function call, synchronised once at its end.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildCUDAToLLVMPipeline(OpPassManager &pm, const CUDATarget &target) {
+  gpu::GPUToNVVMPipelineOptions options;
+  options.cubinChip = target.chip;
+  options.cubinFeatures = target.features;
+  options.cubinFormat = "isa"; // PTX text: the driver compiles it for the GPU at load
+  options.optLevel = 3;
+  gpu::buildLowerToNVVMPassPipeline(pm, options);
+}
+
+} // namespace tern

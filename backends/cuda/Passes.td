@@ -1,0 +1,131 @@
+//===- Passes.td - CUDA backend passes ---------------------*- tablegen -*-===//
+//
+// The passes that take bufferized tern IR (linalg on memrefs, weights in one
+// device buffer) to GPU kernels. docs/cuda.md shows where each one runs.
+//
+#ifndef TERN_BACKENDS_CUDA_PASSES_TD
+#define TERN_BACKENDS_CUDA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TernGPUHostBuffers : Pass<"tern-gpu-host-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Put the host function's buffers in device memory";
+  let description = [{
+    Runs on bufferized host functions, before any loop is mapped to the GPU.
+    Every `memref.alloc` becomes a `gpu.alloc` (plain device memory, never
+    managed or host-shared memory) and every `memref.dealloc` a `gpu.dealloc`,
+    so intermediate tensors, and the results the function returns, live on
+    the device. A `memref.copy` would run on the host and read device
+    memory, so it becomes a `linalg.copy`, which later passes turn into a
+    kernel like any other linalg op. A `memref.alloca` or `memref.copy` inside
+    a `gpu.launch` is left alone.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect"];
+}
+
+def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
+  let summary = "A warp per output row for the ternary accumulate on packed trits";
+  let description = [{
+    Matches the `linalg.generic` that `convert-tern-to-linalg` makes of
+    `tern.ternary_accumulate` (after bufferization): `out[t, n] += q[t, k] *
+    trit(w[n, k / per])`, i8 activations, packed i8 weights in the
+    `two_bit` layout (four trits a byte, code = trit + 1), i32 sums. Each
+    such op becomes a `gpu.launch` in which one warp computes one output:
+    its 32 lanes read a row of packed weights in 16-byte pieces (coalesced),
+    expand each 32-bit word into four bytes of trit codes, and accumulate
+    with the byte dot product `dp4a` (an exact integer sum of the
+    activations times 0, 1 or 2, from which the sum of the activations is
+    subtracted: `sum(q * (code - 1))`); the lanes then add their sums with
+    warp shuffles. Rows whose byte count is not a multiple of 16, other
+    packings and other shapes keep the generic lowering.
+  }];
+  let options = [
+    Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"8",
+           "output rows per thread block (one warp each)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];
+}
+
+def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp"> {
+  let summary = "One thread block per output of a reducing linalg.generic";
+  let description = [{
+    A `linalg.generic` (on memrefs) whose innermost loop is its only reduction
+    and whose body combines each element into the output with one
+    associative operation (`arith.addf`, `addi`, `maximumf`, `minimumf`,
+    `maxnumf`, `minnumf`, `maxsi`, `minsi`) becomes a `gpu.launch` with one
+    block per output element: the block's threads take strided elements of
+    the reduced row, combine them privately, then across the warp with
+    `gpu.shuffle` and across warps through workgroup memory; thread 0
+    combines the total into the output. The rest of the body is cloned per
+    element, so the op's meaning is kept except for the order of the
+    combination (float sums are reassociated). Left for the generic
+    lowering: several outputs or reductions, element types other than f32
+    and i32.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block (a multiple of 32, at most 1024)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def TernGPUTileParallelLoops : Pass<"tern-gpu-tile-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Split each outermost scf.parallel into blocks and threads";
+  let description = [{
+    Tiles every outermost `scf.parallel` outside a `gpu.launch` by
+    `block-size` along its innermost dimension and by 1 along the others,
+    with a constant inner trip count and an `scf.if` guard (no min/max
+    bounds), so that `gpu-map-parallel-loops` maps the outer loop to the grid
+    and the inner one to the threads of a block, and consecutive threads
+    touch consecutive elements.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "threads per block along the innermost dimension">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
+def TernGPUMergeKernelModules : Pass<"tern-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let summary = "One gpu.module with each distinct kernel once";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per `gpu.launch`, and a
+    model repeats the same kernels in every layer. This pass moves every
+    kernel into one `gpu.module @tern_kernels`, keeps one copy of kernels
+    whose bodies are identical (same ops, types and attributes), names them
+    `kernel_0`, `kernel_1`, ... in order of first use, and points every
+    `gpu.launch_func` at its copy. The artifact then carries one PTX module,
+    which the driver compiles once at load.
+  }];
+}
+
+def TernGPUExpandMath : Pass<"tern-gpu-expand-math", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Kernel math without libdevice";
+  let description = [{
+    convert-gpu-to-nvvm turns math ops into calls of libdevice (`__nv_expf`,
+    `__nv_sqrtf`, ...), which only the CUDA toolkit's libdevice.10.bc defines:
+    without it the PTX has unresolved calls that the driver cannot load. This
+    pass keeps kernels free of them: `exp`, `log`, `tanh`, `erf` and their
+    kin become MLIR's polynomial approximations (arithmetic only, within a few
+    ulp in f32), and the rest (`sqrt`, `absf`, `round`, `fma`, `floor`, ...)
+    become LLVM intrinsics that NVPTX has instructions for (`sqrt.rn.f32`:
+    IEEE, like the CPU). A math op with neither is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
+}
+
+def TernGPUVerifyHostCode : Pass<"tern-gpu-verify-host-code", "::mlir::ModuleOp"> {
+  let summary = "Check that host code never touches device memory";
+  let description = [{
+    After kernel outlining, host functions may only pass buffers around:
+    a `memref.load`, `memref.store`, `memref.copy`, `memref.alloc` or
+    `memref.alloca` left in a host function would dereference device memory
+    on the CPU (or hand the kernels host memory). Fails with the op's
+    location when one is found.
+  }];
+}
+
+#endif // TERN_BACKENDS_CUDA_PASSES_TD

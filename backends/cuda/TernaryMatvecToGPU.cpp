@@ -1,0 +1,371 @@
+//===- TernaryMatvecToGPU.cpp - a warp per row of packed trits ------------===//
+//
+// Decode reads every weight once per token, so the ternary accumulate must
+// stream the packed trits at memory speed. The generic lowering gives each
+// output one thread reading its row a byte at a time; here a warp reads a
+// row in 16-byte pieces and does four trits per dp4a instruction.
+//
+// The weights are re-laid inside each 16-byte piece so that a 32-bit word
+// shifted by 2s and masked with 0x03030303 gives the codes of four
+// consecutive trits, the same four whose activations sit in one 32-bit word
+// (docs/cuda.md, "The matvec layout"). Kernel and layout are one decision,
+// so this pass changes both, and only for weights whose every use it
+// rewrites.
+//
+#include "backends/cuda/KernelBuilders.h"
+#include "backends/cuda/Passes.h"
+#include "dialects/Tern/IR/WeightData.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_TERNGPUTERNARYMATVEC
+#include "backends/cuda/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace ::tern::cuda;
+
+namespace {
+
+constexpr int64_t kTritsPerByte = 4;
+constexpr int64_t kPieceBytes = 16;                       // one 16-byte load per lane
+constexpr int64_t kPieceTrits = kPieceBytes * kTritsPerByte;
+
+//===----------------------------------------------------------------------===//
+// Is this generic the two_bit ternary accumulate? Its body is evaluated on
+// sample inputs, so a different decoding is never mistaken for it.
+//===----------------------------------------------------------------------===//
+
+/// Evaluates the integer ops of a linalg body for given block arguments and
+/// loop index `k`; std::nullopt if the body uses anything else.
+std::optional<llvm::APInt> evaluateBody(Block &body, ArrayRef<llvm::APInt> args, int64_t k) {
+  llvm::DenseMap<Value, llvm::APInt> values;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    values[arg] = value;
+  auto get = [&](Value v) -> std::optional<llvm::APInt> {
+    auto it = values.find(v);
+    if (it == values.end())
+      return std::nullopt;
+    return it->second;
+  };
+  auto widthOf = [](Type t) -> unsigned { return t.isIndex() ? 64 : t.getIntOrFloatBitWidth(); };
+  for (Operation &op : body) {
+    if (auto yield = dyn_cast<linalg::YieldOp>(op))
+      return yield.getNumOperands() == 1 ? get(yield.getOperand(0)) : std::nullopt;
+    if (op.getNumResults() != 1 || !op.getResult(0).getType().isIntOrIndex())
+      return std::nullopt;
+    unsigned width = widthOf(op.getResult(0).getType());
+    SmallVector<llvm::APInt> in;
+    for (Value operand : op.getOperands()) {
+      std::optional<llvm::APInt> v = get(operand);
+      if (!v) {
+        // A constant defined outside the body.
+        IntegerAttr attr;
+        if (!matchPattern(operand, m_Constant(&attr)))
+          return std::nullopt;
+        v = attr.getValue().zextOrTrunc(widthOf(operand.getType()));
+      }
+      in.push_back(*v);
+    }
+    std::optional<llvm::APInt> result =
+        llvm::TypeSwitch<Operation *, std::optional<llvm::APInt>>(&op)
+            .Case([&](linalg::IndexOp) { return llvm::APInt(64, k); })
+            .Case([&](arith::ConstantOp c) -> std::optional<llvm::APInt> {
+              auto attr = dyn_cast<IntegerAttr>(c.getValue());
+              if (!attr)
+                return std::nullopt;
+              return attr.getValue();
+            })
+            .Case([&](arith::ExtUIOp) { return in[0].zext(width); })
+            .Case([&](arith::ExtSIOp) { return in[0].sext(width); })
+            .Case([&](arith::TruncIOp) { return in[0].trunc(width); })
+            .Case([&](arith::IndexCastOp) { return in[0].sextOrTrunc(width); })
+            .Case([&](arith::IndexCastUIOp) { return in[0].zextOrTrunc(width); })
+            .Case([&](arith::AddIOp) { return in[0] + in[1]; })
+            .Case([&](arith::SubIOp) { return in[0] - in[1]; })
+            .Case([&](arith::MulIOp) { return in[0] * in[1]; })
+            .Case([&](arith::AndIOp) { return in[0] & in[1]; })
+            .Case([&](arith::OrIOp) { return in[0] | in[1]; })
+            .Case([&](arith::XOrIOp) { return in[0] ^ in[1]; })
+            .Case([&](arith::ShLIOp) { return in[0].shl(in[1]); })
+            .Case([&](arith::ShRUIOp) { return in[0].lshr(in[1]); })
+            .Case([&](arith::ShRSIOp) { return in[0].ashr(in[1]); })
+            .Case([&](arith::RemUIOp) -> std::optional<llvm::APInt> {
+              if (in[1].isZero())
+                return std::nullopt;
+              return in[0].urem(in[1]);
+            })
+            .Case([&](arith::DivUIOp) -> std::optional<llvm::APInt> {
+              if (in[1].isZero())
+                return std::nullopt;
+              return in[0].udiv(in[1]);
+            })
+            .Case([&](arith::CmpIOp cmp) {
+              return llvm::APInt(1, arith::applyCmpPredicate(cmp.getPredicate(), in[0], in[1]));
+            })
+            .Case([&](arith::SelectOp) { return in[0].getBoolValue() ? in[1] : in[2]; })
+            .Default([](Operation *) { return std::nullopt; });
+    if (!result)
+      return std::nullopt;
+    values[op.getResult(0)] = *result;
+  }
+  return std::nullopt;
+}
+
+/// True if the body computes out + q * (((w >> 2 * (k % 4)) & 3) - 1) for
+/// every sampled q, byte and k (codes 0..2: the trits -1, 0, +1).
+bool computesTwoBitAccumulate(Block &body) {
+  if (body.getNumArguments() != 3 || !body.getArgument(0).getType().isInteger(8) ||
+      !body.getArgument(1).getType().isInteger(8) || !body.getArgument(2).getType().isInteger(32))
+    return false;
+  const uint8_t bytes[] = {0x00, 0x55, 0xAA, 0x24, 0x86, 0x19, 0x62, 0x91};
+  const int8_t qs[] = {1, -1, 37, -128, 127};
+  for (uint8_t byte : bytes)
+    for (int8_t q : qs)
+      for (int64_t k : {0, 1, 2, 3, 6, 13}) {
+        const int32_t out = 1000;
+        int32_t trit = int32_t((byte >> (2 * (k % 4))) & 3) - 1;
+        llvm::APInt args[] = {llvm::APInt(8, uint8_t(q)), llvm::APInt(8, byte),
+                              llvm::APInt(32, uint32_t(out))};
+        std::optional<llvm::APInt> got = evaluateBody(body, args, k);
+        if (!got || got->getBitWidth() != 32 || int32_t(got->getZExtValue()) != out + q * trit)
+          return false;
+      }
+  return true;
+}
+
+/// A ternary accumulate this pass can take: q [T, K] i8, weights [N, K/4]
+/// i8 from a constant global, out [T, N] i32, all with identity layouts.
+struct Matvec {
+  linalg::GenericOp op;
+  memref::GetGlobalOp weights;
+  int64_t rows;     // N
+  int64_t columns;  // K
+};
+
+bool identityLayout(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getLayout().isIdentity() && type.getRank() == 2;
+}
+
+std::optional<Matvec> matchMatvec(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  using utils::IteratorType;
+  if (iterators != SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                             IteratorType::reduction})
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr t = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(3, 0, {t, k}, ctx) ||
+      maps[1] != AffineMap::get(3, 0, {n, k.floorDiv(kTritsPerByte)}, ctx) ||
+      maps[2] != AffineMap::get(3, 0, {t, n}, ctx))
+    return std::nullopt;
+  Value q = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get(),
+        out = op.getDpsInitOperand(0)->get();
+  if (!identityLayout(q) || !identityLayout(w) || !identityLayout(out))
+    return std::nullopt;
+  auto qType = cast<MemRefType>(q.getType()), wType = cast<MemRefType>(w.getType());
+  if (!wType.hasStaticShape() || qType.isDynamicDim(1))
+    return std::nullopt;
+  int64_t columns = qType.getDimSize(1), rows = wType.getDimSize(0);
+  if (columns % kPieceTrits != 0 || wType.getDimSize(1) * kTritsPerByte != columns ||
+      cast<MemRefType>(out.getType()).getDimSize(1) != rows)
+    return std::nullopt;
+  auto global = w.getDefiningOp<memref::GetGlobalOp>();
+  if (!global || !computesTwoBitAccumulate(op.getRegion().front()))
+    return std::nullopt;
+  return Matvec{op, global, rows, columns};
+}
+
+//===----------------------------------------------------------------------===//
+// The layout and the kernel.
+//===----------------------------------------------------------------------===//
+
+/// Within each 16-byte piece, byte 4m+j holds in bit pair s the code of
+/// trit 16s+4m+j of the piece, which two_bit keeps in byte 4s+m, pair j.
+void interleavePiece(const uint8_t *in, uint8_t *out) {
+  for (int m = 0; m < 4; ++m)
+    for (int j = 0; j < 4; ++j) {
+      uint8_t byte = 0;
+      for (int s = 0; s < 4; ++s)
+        byte |= ((in[4 * s + m] >> (2 * j)) & 3) << (2 * s);
+      out[4 * m + j] = byte;
+    }
+}
+
+LogicalResult interleaveGlobal(memref::GlobalOp global) {
+  auto value = dyn_cast_or_null<ElementsAttr>(global.getInitialValueAttr());
+  std::optional<ArrayRef<char>> bytes;
+  if (value)
+    bytes = mlir::tern::getRawElementBytes(value);
+  if (!bytes || int64_t(bytes->size()) != global.getType().getNumElements())
+    return global.emitError("tern-gpu-ternary-matvec: cannot read the packed trits of this weight");
+  std::string name = (global.getSymName() + ".dp4a").str();
+  ElementsAttr laid = mlir::tern::makeElementsAttr(
+      cast<ShapedType>(value.getType()), name, [&](MutableArrayRef<char> out) {
+        for (size_t at = 0; at < bytes->size(); at += kPieceBytes)
+          interleavePiece(reinterpret_cast<const uint8_t *>(bytes->data() + at),
+                          reinterpret_cast<uint8_t *>(out.data() + at));
+      });
+  global.setInitialValueAttr(laid);
+  global->setAttr(mlir::tern::kGPULayoutAttr,
+                  StringAttr::get(global.getContext(), mlir::tern::kDp4aInterleavedLayout));
+  return success();
+}
+
+Value i32Constant(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+}
+
+/// The four 32-bit words of a 16-byte aligned load at [row, column].
+SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, Value row, Value column) {
+  auto bytes = VectorType::get({kPieceBytes}, b.getI8Type());
+  auto words = VectorType::get({kPieceBytes / 4}, b.getI32Type());
+  Value v = vector::LoadOp::create(b, loc, bytes, memref, ValueRange{row, column},
+                                   /*nontemporal=*/false, llvm::MaybeAlign(kPieceBytes));
+  v = vector::BitCastOp::create(b, loc, words, v);
+  SmallVector<Value> result;
+  for (int64_t i = 0; i < kPieceBytes / 4; ++i)
+    result.push_back(vector::ExtractOp::create(b, loc, v, i));
+  return result;
+}
+
+/// An i32 seen as the four bytes dp4a takes.
+Value asBytes(OpBuilder &b, Location loc, Value word) {
+  Value one = vector::BroadcastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), word);
+  return vector::BitCastOp::create(b, loc, VectorType::get({4}, b.getI8Type()), one);
+}
+
+void emitKernel(const Matvec &mv, int64_t warpsPerBlock) {
+  linalg::GenericOp op = mv.op;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value q = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get(),
+        out = op.getDpsInitOperand(0)->get();
+  // The zero fill of the sums before the accumulate becomes the kernel's starting value.
+  std::optional<Value> initial = takeInitialFill(out, op);
+  Value tokens = memref::DimOp::create(b, loc, q, 0);
+  Value blocks = indexConstant(b, loc, (mv.rows + warpsPerBlock - 1) / warpsPerBlock);
+  gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize);
+
+  Value tid = launch.getThreadIds().x;
+  Value warpSize = indexConstant(b, loc, kWarpSize);
+  Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+  Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+  Value row = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, warpsPerBlock)),
+      warp);
+  Value token = launch.getBlockIds().y;
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                        indexConstant(b, loc, mv.rows));
+  // The whole warp takes the same branch, so its shuffles stay converged.
+  scf::IfOp::create(b, loc, inRange, [&](OpBuilder &ib, Location loc) {
+    Value zero = i32Constant(ib, loc, 0);
+    Value pieces = indexConstant(ib, loc, mv.columns / kPieceTrits);
+    auto loop = scf::ForOp::create(
+        ib, loc, lane, pieces, warpSize, ValueRange{zero, zero},
+        [&](OpBuilder &lb, Location loc, Value piece, ValueRange acc) {
+          Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
+          SmallVector<Value> weightWords = loadWords(lb, loc, w, row, wColumn);
+          Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
+          SmallVector<Value> activations;
+          for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
+            Value column = arith::AddIOp::create(lb, loc, qColumn,
+                                                 indexConstant(lb, loc, i * kPieceBytes));
+            llvm::append_range(activations, loadWords(lb, loc, q, token, column));
+          }
+          Value dot = acc[0], sum = acc[1];
+          Value mask = i32Constant(lb, loc, 0x03030303), ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
+          auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
+          for (int64_t s = 0; s < 4; ++s)
+            for (int64_t m = 0; m < 4; ++m) {
+              Value word = weightWords[m];
+              if (s)
+                word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * s));
+              Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
+              Value x = asBytes(lb, loc, activations[4 * s + m]);
+              dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
+              sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8, x, s8, sum);
+            }
+          scf::YieldOp::create(lb, loc, ValueRange{dot, sum});
+        });
+    // sum(q * (code - 1)) = sum(q * code) - sum(q)
+    Value partial = arith::SubIOp::create(ib, loc, loop.getResult(0), loop.getResult(1));
+    Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
+      return arith::AddIOp::create(ib, loc, x, y);
+    });
+    Value firstLane = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
+                                            indexConstant(ib, loc, 0));
+    scf::IfOp::create(ib, loc, firstLane, [&](OpBuilder &tb, Location loc) {
+      Value old = initial ? *initial
+                          : memref::LoadOp::create(tb, loc, out, ValueRange{token, row}).getResult();
+      memref::StoreOp::create(tb, loc, arith::AddIOp::create(tb, loc, old, total), out,
+                              ValueRange{token, row});
+      scf::YieldOp::create(tb, loc);
+    });
+    scf::YieldOp::create(ib, loc);
+  });
+  op.erase();
+}
+
+struct TernaryMatvecToGPUPass
+    : mlir::tern::impl::TernGPUTernaryMatvecBase<TernaryMatvecToGPUPass> {
+  using TernGPUTernaryMatvecBase::TernGPUTernaryMatvecBase;
+
+  void runOnOperation() override {
+    if (warpsPerBlock < 1 || warpsPerBlock > 32) {
+      getOperation().emitError("tern-gpu-ternary-matvec: warps-per-block must be in [1, 32], got ")
+          << warpsPerBlock;
+      return signalPassFailure();
+    }
+    ModuleOp module = getOperation();
+    // Group the candidates by weight global: a global is re-laid only if all
+    // of its uses are candidates.
+    llvm::MapVector<memref::GlobalOp, SmallVector<Matvec>> byGlobal;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (std::optional<Matvec> mv = matchMatvec(op))
+        if (auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+                mv->weights, mv->weights.getNameAttr());
+            global && global.getConstant())
+          byGlobal[global].push_back(*mv);
+    });
+    for (auto &[global, uses] : byGlobal) {
+      if (global->hasAttr(mlir::tern::kGPULayoutAttr))
+        continue; // re-laid by an earlier run: its bytes are no longer two_bit
+      size_t generics = 0;
+      bool onlyCandidates = true;
+      std::optional<SymbolTable::UseRange> symbolUses = SymbolTable::getSymbolUses(global, module);
+      for (const SymbolTable::SymbolUse &use : *symbolUses) {
+        auto get = dyn_cast<memref::GetGlobalOp>(use.getUser());
+        if (!get) {
+          onlyCandidates = false;
+          break;
+        }
+        for (Operation *user : get->getUsers()) {
+          bool candidate = llvm::any_of(uses, [&](const Matvec &mv) { return mv.op == user; });
+          onlyCandidates &= candidate;
+          generics += candidate;
+        }
+      }
+      if (!onlyCandidates || generics != uses.size())
+        continue;
+      if (failed(interleaveGlobal(global)))
+        return signalPassFailure();
+      for (const Matvec &mv : uses)
+        emitKernel(mv, warpsPerBlock);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,42 @@
+//===- TritStats.cpp - example-trit-stats ---------------------------------===//
+#include "Passes.h"
+
+#include "dialects/Tern/IR/Packing.h"
+#include "dialects/Tern/IR/WeightData.h"
+
+namespace example {
+#define GEN_PASS_DEF_EXAMPLETRITSTATS
+#include "Passes.h.inc"
+} // namespace example
+
+using namespace mlir;
+
+namespace {
+
+struct TritStatsPass : example::impl::ExampleTritStatsBase<TritStatsPass> {
+  void runOnOperation() override {
+    getOperation().walk([&](tern::TernaryConstantOp op) {
+      auto type = cast<tern::TritsType>(op.getType());
+      std::optional<ArrayRef<char>> bytes = tern::getRawElementBytes(op.getValue());
+      if (!bytes) {
+        op.emitRemark("example-trit-stats: cannot read the trits (a splat?)");
+        return;
+      }
+      // One row at a time, in the constant's own packing.
+      std::vector<int8_t> row(type.getCols());
+      int64_t zeros = 0, total = type.getRows() * type.getCols();
+      for (int64_t n = 0; n < type.getRows(); ++n) {
+        tern::unpackTritRow(reinterpret_cast<const uint8_t *>(bytes->data()) +
+                                n * type.getRowBytes(),
+                            type.getCols(), type.getPacking(), row.data());
+        zeros += llvm::count(row, int8_t(0));
+      }
+      float fraction = total ? float(zeros) / float(total) : 0.0f;
+      op->setAttr("example.zero_fraction", FloatAttr::get(Float32Type::get(op.getContext()),
+                                                          fraction));
+      op.emitRemark() << "example-trit-stats: " << zeros << " of " << total << " trits are zero";
+    });
+  }
+};
+
+} // namespace

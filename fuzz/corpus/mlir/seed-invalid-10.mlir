@@ -1,0 +1,4 @@
+func.func @bitlinear_result(%x: tensor<?x8xf32>, %w: tensor<4x8xbf16>, %g: tensor<8xf32>) {
+  %y = tern.bitlinear %x, %w, %g eps(1.0e-06) : tensor<?x8xf32>, tensor<4x8xbf16>, tensor<8xf32> -> tensor<?x5xf32>
+  return
+}

@@ -1,0 +1,5 @@
+func.func @accumulate_cols(%q: tensor<?x4xi8>) {
+  %w = tern.ternary_constant dense<1> : tensor<2x3xi8> scale(1.0) : !tern.trits<2x3, none>
+  %a = tern.ternary_accumulate %q, %w : tensor<?x4xi8>, !tern.trits<2x3, none> -> tensor<?x2xi32>
+  return
+}

@@ -1,0 +1,1 @@
+func.func @trits_packing(%w: !tern.trits<2x3, nibble>)

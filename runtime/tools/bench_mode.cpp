@@ -1,0 +1,229 @@
+#include "bench_mode.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_cpu.h"
+#include "cuda/copy_bandwidth.h"
+#include "tern/artifact.h"
+#include "tern/runtime.h"
+
+namespace tern {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "tern-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+// The manifest alone, without mapping or checksumming the file (the runtime checks it at open).
+bool readManifest(const std::string &path, nlohmann::json *manifest, std::string *error) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char bytes[kArtifactHeaderSize];
+  if (!in.read(reinterpret_cast<char *>(bytes), sizeof bytes)) {
+    *error = path + ": cannot read the artifact header";
+    return false;
+  }
+  ArtifactHeader header = decodeArtifactHeader(bytes);
+  std::string text(header.manifestSize, '\0');
+  in.seekg(std::streamoff(header.manifestOffset));
+  if (header.manifestSize > (64u << 20) || !in.read(text.data(), std::streamsize(text.size()))) {
+    *error = path + ": cannot read the manifest";
+    return false;
+  }
+  *manifest = nlohmann::json::parse(text, nullptr, false);
+  if (!manifest->is_object()) {
+    *error = path + ": the manifest is not JSON";
+    return false;
+  }
+  return true;
+}
+
+// Bytes one decode step must move: every weight once except the embedding table, of which it reads
+// one row, plus the state read and written.
+double bytesPerToken(const nlohmann::json &manifest) {
+  const nlohmann::json &model = manifest["model"];
+  const double H = model.value("hidden_size", 0.0), L = model.value("num_hidden_layers", 0.0),
+               V = model.value("vocab_size", 0.0);
+  double weights = 0, embedding = 0;
+  for (const nlohmann::json &entry : manifest.value("weights", nlohmann::json::array())) {
+    double bytes = entry.value("bytes", 0.0);
+    weights += bytes;
+    if (embedding == 0 && bytes == V * H * 2) embedding = bytes;  // bf16 [V, H]
+  }
+  return weights - embedding + (embedding ? 2 * H : 0) + 2 * 4 * L * H;
+}
+
+struct Bench {
+  tern_model *model = nullptr;
+  tern_model_info_t info{};
+  std::mt19937_64 random;
+  std::string error;
+
+  std::vector<int32_t> ids(int64_t n) {
+    std::uniform_int_distribution<int32_t> pick(0, int32_t(info.vocab_size - 1));
+    std::vector<int32_t> out(static_cast<size_t>(n));
+    for (int32_t &id : out) id = pick(random);
+    return out;
+  }
+
+  bool forward(tern_session *s, const int32_t *ids, size_t n, float *logits) {
+    char errbuf[1024];
+    if (tern_session_forward(s, ids, n, TERN_LOGITS_LAST, logits, errbuf, sizeof errbuf) == TERN_OK)
+      return true;
+    error = errbuf;
+    return false;
+  }
+
+  // Median tok/s of `runs` prefills of n tokens, each from a zero state, after one warm-up.
+  bool prefill(int64_t n, int runs, double *tokS) {
+    tern_session *s = nullptr;
+    if (tern_session_create(model, &s) != TERN_OK) return (error = "cannot create a session"), false;
+    std::vector<float> logits(size_t(info.vocab_size));
+    std::vector<double> rates;
+    for (int run = 0; run <= runs; ++run) {
+      std::vector<int32_t> prompt = ids(n);
+      tern_session_reset(s);
+      auto start = Clock::now();
+      if (!forward(s, prompt.data(), prompt.size(), logits.data())) {
+        tern_session_destroy(s);
+        return false;
+      }
+      double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if (run) rates.push_back(double(n) / seconds);
+    }
+    tern_session_destroy(s);
+    std::sort(rates.begin(), rates.end());
+    *tokS = rates[rates.size() / 2];
+    return true;
+  }
+
+  // tok/s of `tokens` decode steps (the logits of each copied out, as generation needs) after a
+  // 4-token prompt and 8 warm-up steps.
+  bool decode(int64_t tokens, double *tokS) {
+    tern_session *s = nullptr;
+    if (tern_session_create(model, &s) != TERN_OK) return (error = "cannot create a session"), false;
+    std::vector<float> logits(size_t(info.vocab_size));
+    std::vector<int32_t> feed = ids(4 + 8 + tokens);
+    bool ok = forward(s, feed.data(), 4, logits.data());
+    for (int64_t i = 0; ok && i < 8; ++i) ok = forward(s, &feed[size_t(4 + i)], 1, logits.data());
+    auto start = Clock::now();
+    for (int64_t i = 0; ok && i < tokens; ++i)
+      ok = forward(s, &feed[size_t(12 + i)], 1, logits.data());
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    tern_session_destroy(s);
+    if (ok) *tokS = double(tokens) / seconds;
+    return ok;
+  }
+};
+
+}  // namespace
+
+int runBenchMode(const BenchModeOptions &options) {
+  nlohmann::json manifest;
+  std::string error;
+  if (!readManifest(options.modelPath, &manifest, &error)) return fail(error);
+  const nlohmann::json target = manifest.value("target", nlohmann::json::object());
+  const bool onCuda = target.is_object() && target.value("kind", "") == "cuda";
+
+  nlohmann::json result = {{"model", options.modelPath}, {"device", onCuda ? "cuda" : "cpu"}};
+  if (onCuda) {
+    // The ceiling first, while the GPU is otherwise idle.
+    const cuda::Device *device = cuda::Device::get(&error);
+    double gbps = 0;
+    if (!device) return fail(options.modelPath + ": " + error);
+    if (!cuda::measureCopyBandwidth(*device, size_t(1) << 30, 20, &gbps, &error))
+      return fail("measuring the device-to-device copy: " + error);
+    result["gpu"] = device->name();
+    result["hbm_gbps"] = gbps;
+  }
+
+  Bench bench;
+  bench.random.seed(options.seed);
+  char errbuf[1024];
+  auto loadStart = Clock::now();
+  if (tern_model_open(options.modelPath.c_str(), &bench.model, errbuf, sizeof errbuf) != TERN_OK)
+    return fail(errbuf);
+  result["load_s"] = std::chrono::duration<double>(Clock::now() - loadStart).count();
+  tern_model_info(bench.model, &bench.info);
+  result["hidden_size"] = bench.info.hidden_size;
+  result["num_layers"] = bench.info.num_layers;
+  result["vocab_size"] = bench.info.vocab_size;
+
+  nlohmann::json prefill = nlohmann::json::object();
+  for (int64_t n : options.prefillLengths) {
+    double tokS = 0;
+    if (!bench.prefill(n, 3, &tokS)) {
+      tern_model_close(bench.model);
+      return fail("prefill of " + std::to_string(n) + " tokens: " + bench.error);
+    }
+    prefill[std::to_string(n)] = tokS;
+  }
+  result["prefill_tok_s"] = prefill;
+
+  double decodeTokS = 0;
+  if (!bench.decode(options.decodeTokens, &decodeTokS)) {
+    tern_model_close(bench.model);
+    return fail("decode: " + bench.error);
+  }
+  result["decode_tokens"] = options.decodeTokens;
+  result["decode_tok_s"] = decodeTokS;
+  if (onCuda) {
+    // The same steps without the CUDA graph: what replaying it saves in launch overhead.
+    const char *before = std::getenv("TERN_CUDA_GRAPH");
+    std::string saved = before ? before : "";
+    setenv("TERN_CUDA_GRAPH", "0", 1);
+    double eager = 0;
+    bool ok = bench.decode(options.decodeTokens, &eager);
+    if (before) setenv("TERN_CUDA_GRAPH", saved.c_str(), 1);
+    else unsetenv("TERN_CUDA_GRAPH");
+    if (!ok) {
+      tern_model_close(bench.model);
+      return fail("decode without a graph: " + bench.error);
+    }
+    result["decode_graph"] = !(before && saved == "0");
+    result["decode_tok_s_without_graph"] = eager;
+  } else {
+    result.update(cpuBenchFacts(bench.model, options.modelPath, manifest));
+  }
+  tern_model_close(bench.model);
+
+  double bytes = bytesPerToken(manifest);
+  result["bytes_per_token"] = bytes;
+  result["effective_gbps"] = decodeTokS * bytes / 1e9;
+  if (result.contains("hbm_gbps"))
+    result["fraction_of_hbm"] = decodeTokS * bytes / 1e9 / result["hbm_gbps"].get<double>();
+  if (result.contains("read_gbps") && result["read_gbps"].get<double>() > 0)
+    result["fraction_of_read"] = decodeTokS * bytes / 1e9 / result["read_gbps"].get<double>();
+
+  if (options.json) {
+    std::printf("%s\n", result.dump().c_str());
+    return 0;
+  }
+  std::printf("model            %s (%s)\n", options.modelPath.c_str(),
+              onCuda ? result["gpu"].get<std::string>().c_str() : "cpu");
+  for (auto &[n, tokS] : prefill.items())
+    std::printf("prefill %-8s %.1f tok/s\n", n.c_str(), tokS.get<double>());
+  std::printf("decode           %.1f tok/s (%.1f MB/token, %.1f GB/s effective)\n", decodeTokS,
+              bytes / 1e6, decodeTokS * bytes / 1e9);
+  if (result.contains("fraction_of_read"))
+    std::printf("read ceiling     %.1f GB/s on %d threads (%s kernels); decode reaches %.1f%%\n",
+                result["read_gbps"].get<double>(), result["threads"].get<int>(),
+                result["isa"].get<std::string>().c_str(),
+                100 * result["fraction_of_read"].get<double>());
+  if (onCuda)
+    std::printf("decode, no graph %.1f tok/s\nhbm (d2d copy)   %.1f GB/s; decode reaches %.1f%%\n",
+                result["decode_tok_s_without_graph"].get<double>(), result["hbm_gbps"].get<double>(),
+                100 * result["fraction_of_hbm"].get<double>());
+  return 0;
+}
+
+}  // namespace tern

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The CUDA backend's GPU tests and benchmarks, in two parts (docs/cuda.md, "Testing on a GPU"):
+#
+#   scripts/gpu-tests.sh prepare [DIR]
+#       Where the compiler builds (no GPU needed): builds ternc and tern-run, compiles every case of
+#       test/cuda/cuda_e2e.py with what it must reproduce, and the 370M/1.3B/2.7B-shaped benchmark
+#       artifacts (ternc --random-weights: code only, the runtime makes up the weights) into DIR
+#       (default build/gpu-tests).
+#   scripts/gpu-tests.sh check [DIR]
+#       On the GPU machine, which needs only build/bin/tern-run, DIR, test/cuda/cuda_e2e.py and
+#       python3 with numpy (no MLIR, no CUDA toolkit): runs every correctness check, then the
+#       benchmarks, and prints a table. With $OUT set (the lent GPU machines), the logs and the
+#       benchmark JSON are copied there.
+#
+# Exit status: 0 when every check passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step=${1:-}
+dir=${2:-build/gpu-tests}
+bin=${TERN_BIN:-build/bin}   # where ternc (prepare) and tern-run are
+py=python3
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null && py=/usr/bin/python3
+
+prepare() {
+  if [ -z "${TERN_GPU_TESTS_NO_BUILD:-}" ]; then
+    flock /tmp/tern-build.lock ninja -C build -j2 ternc tern-run
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir/bench"
+  "$py" test/cuda/cuda_e2e.py prepare --work "$dir/cases" --bin "$bin"
+  for shape in 370m:1024:24 1.3b:2048:24 2.7b:2560:32; do
+    IFS=: read -r name hidden layers <<<"$shape"
+    mkdir -p "$dir/bench/$name"
+    "$py" -c "import json, sys; sys.path.insert(0, 'examples/reference'); import make_random_checkpoint as m; \
+json.dump(m.make_config($hidden, $layers, 32000, None, 'bfloat16'), open('$dir/bench/$name/config.json', 'w'))"
+    echo "compiling the $name shape (random weights)"
+    "$bin/ternc" "$dir/bench/$name" --target=cuda-sm_90 --random-weights=1 \
+      -o "$dir/bench/$name.tern" --quiet
+  done
+  # tern-run's one library beyond libc/libstdc++/zlib, for GPU machines that lack it.
+  mkdir -p "$dir/lib"
+  for lib in $(ldd "$bin/tern-run" | awk '/libsentencepiece/ {print $3}'); do
+    cp -L "$lib" "$dir/lib/"
+  done
+  du -sh "$dir"
+}
+
+check() {
+  local log=$dir/check.log status=0
+  export LD_LIBRARY_PATH="$PWD/$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  : >"$log"
+  nvidia-smi -L 2>&1 | tee -a "$log" || true
+  for case in $(ls "$dir/cases"); do
+    if ! "$py" test/cuda/cuda_e2e.py check --work "$dir/cases" --bin "$bin" --case "$case" \
+        2>&1 | tee -a "$log"; then
+      status=1
+    fi
+  done
+  : >"$dir/bench.jsonl"
+  for artifact in "$dir"/bench/*.tern; do
+    echo "benchmark $artifact" | tee -a "$log"
+    if ! timeout 600 "$bin/tern-run" "$artifact" --bench --json >>"$dir/bench.jsonl" 2>>"$log"; then
+      echo "FAIL: benchmark of $artifact" | tee -a "$log"
+      status=1
+    fi
+  done
+  "$py" - "$dir/bench.jsonl" <<'PY' | tee -a "$log"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print(f"{'model':<8} {'decode tok/s':>12} {'no graph':>9} {'MB/token':>9} {'eff GB/s':>9} "
+      f"{'HBM GB/s':>9} {'of HBM':>7} {'prefill128':>10} {'prefill512':>10}")
+for r in rows:
+    name = r["model"].rsplit("/", 1)[-1].replace(".tern", "")
+    p = r["prefill_tok_s"]
+    print(f"{name:<8} {r['decode_tok_s']:>12.1f} {r.get('decode_tok_s_without_graph', 0):>9.1f} "
+          f"{r['bytes_per_token'] / 1e6:>9.1f} {r['effective_gbps']:>9.1f} {r.get('hbm_gbps', 0):>9.1f} "
+          f"{100 * r.get('fraction_of_hbm', 0):>6.1f}% {p.get('128', 0):>10.1f} {p.get('512', 0):>10.1f}")
+PY
+  if [ -n "${OUT:-}" ]; then cp "$log" "$dir/bench.jsonl" "$OUT/"; fi
+  [ "$status" = 0 ] && echo "ALL GPU CHECKS PASSED" || echo "SOME GPU CHECKS FAILED"
+  return "$status"
+}
+
+case "$step" in
+  prepare) prepare ;;
+  check) check ;;
+  *) echo "usage: scripts/gpu-tests.sh prepare|check [DIR]" >&2; exit 2 ;;
+esac

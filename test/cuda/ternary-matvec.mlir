@@ -1,0 +1,181 @@
+// RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec | FileCheck %s
+
+// The two_bit ternary accumulate (as convert-tern-to-linalg writes it, bufferized) becomes a
+// warp-per-row kernel with dp4a, and its weight global is re-laid for it. In the first row only
+// trit 1 is +1 (code 2; byte 0 = 0x59 = 89, the rest 0x55 = 85: all trits 0): in the interleaved
+// layout that trit's code goes to byte 1, bit pair 0 (0x56 = 86).
+// CHECK: memref.global "private" constant @w : memref<2x16xi8> = dense<{{\[\[}}85, 86, 85, {{.*}}]]> {{.*}}tern.gpu_layout = "two_bit_dp4a_interleaved"
+// CHECK-LABEL: func.func @matvec
+// CHECK: %[[W:.*]] = memref.get_global @w
+// CHECK: %[[T:.*]] = memref.dim %arg0, %c0
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c1, %{{.*}} = %[[T]], %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x16xi8>, vector<16xi8>
+// CHECK-COUNT-4: vector.load %arg0[%[[BY]], %{{.*}}] {alignment = 16 : i64} : memref<?x64xi8>, vector<16xi8>
+// CHECK-COUNT-32: nvvm.dot.accumulate.4way
+// CHECK: scf.yield
+// CHECK: arith.subi
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: memref.load %arg1
+// CHECK: memref.store
+// CHECK-NOT: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<2x16xi8> = dense<[[89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]>
+  func.func @matvec(%q: memref<?x64xi8>, %out: memref<?x2xi32>) {
+    %w = memref.get_global @w : memref<2x16xi8>
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x64xi8>, memref<2x16xi8>) outs(%out : memref<?x2xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    return
+  }
+}
+
+// -----
+
+// Rows of 48 trits are not a whole number of 16-byte pieces: the generic lowering keeps them.
+// CHECK-LABEL: func.func @short_rows
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<2x12xi8> = dense<85>
+  func.func @short_rows(%q: memref<?x48xi8>, %out: memref<?x2xi32>) {
+    %w = memref.get_global @w : memref<2x12xi8>
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x48xi8>, memref<2x12xi8>) outs(%out : memref<?x2xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    return
+  }
+}
+
+// -----
+
+// A weight that is also read elsewhere keeps its two_bit bytes, so no use of it is rewritten.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK-NOT: tern.gpu_layout
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<2x16xi8> = dense<85>
+  func.func @shared_weight(%q: memref<?x64xi8>, %out: memref<?x2xi32>) -> memref<2x16xi8> {
+    %w = memref.get_global @w : memref<2x16xi8>
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x64xi8>, memref<2x16xi8>) outs(%out : memref<?x2xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    return %w : memref<2x16xi8>
+  }
+}
+
+// -----
+
+// A body that decodes differently (here: the trit is the code itself) is not the two_bit
+// accumulate, whatever its maps say.
+// CHECK-LABEL: func.func @other_decoding
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<2x16xi8> = dense<85>
+  func.func @other_decoding(%q: memref<?x64xi8>, %out: memref<?x2xi32>) {
+    %w = memref.get_global @w : memref<2x16xi8>
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x64xi8>, memref<2x16xi8>) outs(%out : memref<?x2xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.addi %code, %c0 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    return
+  }
+}
