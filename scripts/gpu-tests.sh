@@ -7,10 +7,14 @@
 #       artifacts (ternc --random-weights: code only, the runtime makes up the weights) into DIR
 #       (default build/gpu-tests).
 #   scripts/gpu-tests.sh check [DIR]
-#       On the GPU machine, which needs only build/bin/tern-run, DIR, test/cuda/cuda_e2e.py and
-#       python3 with numpy (no MLIR, no CUDA toolkit): runs every correctness check, then the
+#       On the GPU machine, which needs only DIR (it holds a copy of tern-run), test/cuda/cuda_e2e.py
+#       and python3 with numpy (no MLIR, no CUDA toolkit): runs every correctness check, then the
 #       benchmarks, and prints a table. With $OUT set (the lent GPU machines), the logs and the
 #       benchmark JSON are copied there.
+#   scripts/gpu-tests.sh profile [DIR]
+#       On the GPU machine: Nsight Compute (ncu) over one eager decode step of the 2.7B-shaped
+#       artifact (its first 400 kernels: about 12 layers), summed per kernel: launches, time, and
+#       DRAM bytes per second (docs/performance-gpu.md reads it).
 #
 # Exit status: 0 when every check passed.
 set -euo pipefail
@@ -37,15 +41,22 @@ json.dump(m.make_config($hidden, $layers, 32000, None, 'bfloat16'), open('$dir/b
     "$bin/ternc" "$dir/bench/$name" --target=cuda-sm_90 --random-weights=1 \
       -o "$dir/bench/$name.tern" --quiet
   done
-  # tern-run's one library beyond libc/libstdc++/zlib, for GPU machines that lack it.
-  mkdir -p "$dir/lib"
+  # tern-run, and its one library beyond libc/libstdc++/zlib for GPU machines that lack it.
+  mkdir -p "$dir/bin" "$dir/lib"
+  cp "$bin/tern-run" "$dir/bin/"
   for lib in $(ldd "$bin/tern-run" | awk '/libsentencepiece/ {print $3}'); do
     cp -L "$lib" "$dir/lib/"
   done
   du -sh "$dir"
 }
 
+# On the GPU machine, the tern-run that prepare copied into DIR unless TERN_BIN says otherwise.
+use_prepared_tern_run() {
+  if [ -z "${TERN_BIN:-}" ] && [ -x "$dir/bin/tern-run" ]; then bin=$dir/bin; fi
+}
+
 check() {
+  use_prepared_tern_run
   local log=$dir/check.log status=0
   export LD_LIBRARY_PATH="$PWD/$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   : >"$log"
@@ -81,8 +92,45 @@ PY
   return "$status"
 }
 
+profile() {
+  use_prepared_tern_run
+  export LD_LIBRARY_PATH="$PWD/$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local ncu
+  ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2>/dev/null | head -1)
+  [ -n "$ncu" ] || { echo "no ncu here"; return 1; }
+  # --clock-control none: measure the card as it is (docs/performance-gpu.md).
+  TERN_CUDA_GRAPH=0 "$ncu" --clock-control none --launch-count 400 --csv \
+    --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum \
+    --log-file "$dir/ncu.csv" "$bin/tern-run" "$dir/bench/2.7b.tern" --device cuda --tokens 1 \
+    --logits-out "$dir/profile-logits.npy" >/dev/null
+  "$py" - "$dir/ncu.csv" <<'PY' | tee "$dir/profile.txt"
+import csv, collections, sys
+rows = list(csv.DictReader(line for line in open(sys.argv[1]) if line.startswith('"')))
+kernels = collections.defaultdict(lambda: [0, 0.0, 0.0])
+for r in rows:
+    value = float(r["Metric Value"].replace(",", ""))
+    unit = r["Metric Unit"]
+    k = kernels[(r["Kernel Name"], r["ID"])]
+    if r["Metric Name"] == "gpu__time_duration.sum":
+        k[1] = value * {"ns": 1e-3, "nsecond": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3,
+                        "msecond": 1e3}.get(unit, 1.0)
+    else:
+        k[2] += value * {"byte": 1, "Kbyte": 1e3, "Mbyte": 1e6, "Gbyte": 1e9}.get(unit, 1)
+by_name = collections.defaultdict(lambda: [0, 0.0, 0.0])
+for (name, _), (_, us, bytes_) in kernels.items():
+    s = by_name[name]; s[0] += 1; s[1] += us; s[2] += bytes_
+total_us = sum(s[1] for s in by_name.values())
+print(f"{len(kernels)} kernels, {total_us:.1f} us of kernel time")
+print(f"{'kernel':<12} {'launches':>8} {'total us':>9} {'mean us':>8} {'MB':>8} {'GB/s':>7}")
+for name, (n, us, b) in sorted(by_name.items(), key=lambda kv: -kv[1][1]):
+    print(f"{name:<12} {n:>8} {us:>9.1f} {us / n:>8.2f} {b / 1e6:>8.2f} {b / us / 1e3 if us else 0:>7.0f}")
+PY
+  if [ -n "${OUT:-}" ]; then cp "$dir/ncu.csv" "$dir/profile.txt" "$OUT/"; fi
+}
+
 case "$step" in
   prepare) prepare ;;
   check) check ;;
-  *) echo "usage: scripts/gpu-tests.sh prepare|check [DIR]" >&2; exit 2 ;;
+  profile) profile ;;
+  *) echo "usage: scripts/gpu-tests.sh prepare|check|profile [DIR]" >&2; exit 2 ;;
 esac

@@ -48,6 +48,16 @@ if os.path.exists(os.path.join(config.tern_tools_dir, "ternc")):
 if shutil.which("qemu-aarch64"):
     config.available_features.add("qemu-aarch64")
 
+# The runtime cross-built for AArch64, run under qemu with the cross toolchain's libc
+# (cmake/aarch64-linux-gnu.cmake says why LD_LIBRARY_PATH is set).
+aarch64_tern_run = os.path.join(getattr(config, "tern_aarch64_tools_dir", ""), "tern-run")
+if getattr(config, "qemu_aarch64", "") and os.path.exists(aarch64_tern_run):
+    config.available_features.add("aarch64-runtime")
+    config.substitutions.append(("%aarch64_tern_run", aarch64_tern_run))
+    config.substitutions.append(
+        ("%qemu_aarch64", config.qemu_aarch64 +
+         " -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"))
+
 # The CPU's vector ISAs, for tests that run a given kernel ISA or --target (runtime/kernels).
 def cpu_flags():
     try:

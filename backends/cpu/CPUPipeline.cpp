@@ -34,6 +34,8 @@ void ::tern::buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(mlir::tern::createTernStridedCopiesToLinalg());
   // Ternary accumulates become calls of the runtime's microkernels; the rest becomes loops.
   pm.addPass(mlir::tern::createTernCPUKernelCalls());
+  // One function per distinct op, so that LLVM's time does not grow with the number of layers.
+  pm.addPass(mlir::tern::createTernCPUOutlineOps());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -40,6 +40,23 @@ def TernCPUKernelCalls : Pass<"tern-cpu-kernel-calls", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def TernCPUOutlineOps : Pass<"tern-cpu-outline-ops", "::mlir::ModuleOp"> {
+  let summary = "Give each linalg op its own function, one per distinct op";
+  let description = [{
+    Runs on bufferized IR. Every linalg op becomes a call of a private
+    function `__tern_op_N` that holds only that op: its operands, and values
+    it uses from above that are not constants, become the function's
+    arguments; constants are cloned in. Ops that are the same up to their
+    operands (the same op in every layer of a model) share one function, and
+    the functions are internal and never inlined (`llvm.linkage` internal,
+    `passthrough = ["noinline"]`, which convert-func-to-llvm carries over). Why: the importer unrolls the layers into one function, so
+    without this LLVM optimises and compiles every layer's loops again and
+    compile time grows with the number of layers; with it, it compiles each
+    distinct op once. The calls cost a few nanoseconds per op.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TernBindKernels : Pass<"tern-bind-kernels", "::mlir::ModuleOp"> {
   let summary = "Route microkernel calls through slots the runtime fills at load";
   let description = [{

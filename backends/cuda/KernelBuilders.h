@@ -31,6 +31,18 @@ mlir::Value warpReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value
 /// reading the buffer. std::nullopt (and nothing changed) otherwise.
 std::optional<mlir::Value> takeInitialFill(mlir::Value buffer, mlir::Operation *consumer);
 
+/// Fuses the elementwise work that follows a reducing kernel into it. `producer` is the op being
+/// replaced by `kernel` (placed just before it); inside the kernel, the thread that has just stored
+/// `value` at `indices` of `buffer`
+/// (the builder's position) also runs each all-parallel linalg.generic that comes next in the
+/// block, reads `buffer` element by element (identity map) and writes one output element per
+/// iteration (identity map): it loads that generic's other inputs at the same indices, evaluates
+/// its body and stores the result; the generic is erased. Repeats on the result, so a chain of such
+/// generics (dequantize, then an activation) becomes part of the kernel. Returns how many it fused.
+int fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *producer,
+                             mlir::Operation *kernel, mlir::Value buffer, mlir::ValueRange indices,
+                             mlir::Value value);
+
 } // namespace tern::cuda
 
 #endif // TERN_BACKENDS_CUDA_KERNELBUILDERS_H

@@ -64,8 +64,9 @@ def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp
     and i32.
   }];
   let options = [
-    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
-           "threads per block (a multiple of 32, at most 1024)">
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"1024",
+           "threads per block (a multiple of 32, at most 1024); decode reduces one row, so the "
+           "whole row is split over as many threads as a block has">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect"];

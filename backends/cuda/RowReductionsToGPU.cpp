@@ -188,7 +188,9 @@ void rewrite(linalg::GenericOp op, const RowReduction &r, int64_t blockSize) {
       at[loops - 1] = zero; // the output map does not read it
       SmallVector<Value> index = applyMap(tb, loc, op.getMatchingIndexingMap(init), at);
       Value old = initial ? *initial : memref::LoadOp::create(tb, loc, init->get(), index).getResult();
-      memref::StoreOp::create(tb, loc, combine(tb, r, total, old), init->get(), index);
+      Value result = combine(tb, r, total, old);
+      memref::StoreOp::create(tb, loc, result, init->get(), index);
+      fuseElementwiseConsumers(tb, loc, op, launch, init->get(), index, result);
       scf::YieldOp::create(tb, loc);
     });
     scf::YieldOp::create(ib, loc);

@@ -308,8 +308,10 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock) {
     scf::IfOp::create(ib, loc, firstLane, [&](OpBuilder &tb, Location loc) {
       Value old = initial ? *initial
                           : memref::LoadOp::create(tb, loc, out, ValueRange{token, row}).getResult();
-      memref::StoreOp::create(tb, loc, arith::AddIOp::create(tb, loc, old, total), out,
-                              ValueRange{token, row});
+      Value sum = arith::AddIOp::create(tb, loc, old, total);
+      memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, row});
+      // Dequantize (and what follows it elementwise) on the sum just made.
+      fuseElementwiseConsumers(tb, loc, op, launch, out, ValueRange{token, row}, sum);
       scf::YieldOp::create(tb, loc);
     });
     scf::YieldOp::create(ib, loc);

@@ -4,6 +4,7 @@
 
 #include "compiler/Import/JsonUtil.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -225,9 +226,11 @@ parseShardIndex(llvm::StringRef text, llvm::StringRef indexPath) {
   for (const auto &item : (*index)["weight_map"].items()) {
     const json &shard = item.value();
     // Shards sit beside the index; a path elsewhere is corrupt or hostile.
+    // (No separator at all: path::filename("/") is "/", which the fuzzer
+    // found accepted.)
     if (!shard.is_string() || shard.get<std::string>().empty() ||
-        llvm::sys::path::filename(shard.get<std::string>()) !=
-            shard.get<std::string>() ||
+        llvm::any_of(shard.get<std::string>(),
+                     [](char c) { return llvm::sys::path::is_separator(c); }) ||
         shard.get<std::string>() == "." || shard.get<std::string>() == "..")
       return llvm::createStringError(
           indexPath + ": weight_map entry for tensor '" + item.key() +

@@ -25,7 +25,7 @@ def ExampleTritStats : Pass<"example-trit-stats", "::mlir::ModuleOp"> {
   let summary = "Annotate every ternary constant with the fraction of its trits that are zero";
   let description = [{
     Reads each `tern.ternary_constant` in whatever packing it has (through
-    tern's own `unpackTritRow`) and sets `example.zero_fraction` on it: the
+    tern's own `unpackTrits`) and sets `example.zero_fraction` on it: the
     share of the weights that a ternary accumulate skips. Emits a remark with
     the counts.
   }];

@@ -22,15 +22,12 @@ struct TritStatsPass : example::impl::ExampleTritStatsBase<TritStatsPass> {
         op.emitRemark("example-trit-stats: cannot read the trits (a splat?)");
         return;
       }
-      // One row at a time, in the constant's own packing.
-      std::vector<int8_t> row(type.getCols());
-      int64_t zeros = 0, total = type.getRows() * type.getCols();
-      for (int64_t n = 0; n < type.getRows(); ++n) {
-        tern::unpackTritRow(reinterpret_cast<const uint8_t *>(bytes->data()) +
-                                n * type.getRowBytes(),
-                            type.getCols(), type.getPacking(), row.data());
-        zeros += llvm::count(row, int8_t(0));
-      }
+      // tern's own decoder of every packing (none, two_bit, two_bit_tiled, base3).
+      int64_t total = type.getRows() * type.getCols();
+      std::vector<int8_t> trits(total);
+      tern::unpackTrits(reinterpret_cast<const uint8_t *>(bytes->data()), type.getRows(),
+                        type.getCols(), type.getPacking(), trits.data());
+      int64_t zeros = llvm::count(trits, int8_t(0));
       float fraction = total ? float(zeros) / float(total) : 0.0f;
       op->setAttr("example.zero_fraction", FloatAttr::get(Float32Type::get(op.getContext()),
                                                           fraction));

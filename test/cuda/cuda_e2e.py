@@ -15,7 +15,8 @@ Two steps, because the GPU machine has no compiler and the compiling machine no 
              * prefill of T tokens == T decode steps (eager, then CUDA graph);
              * greedy continuation == the reference's, up to the first step
                whose reference gap is within 0.05 (after it may diverge);
-             * perplexity within 1e-3 (relative) of the reference's.
+             * perplexity: mean NLL within 1e-3 of the reference's, relative to
+               its size when above 1.
   run      both, on a machine with a compiler and a GPU (the lit tests).
 Exits non-zero with "FAIL: ..." on the first failure; prints "OK <case>" per case.
 """
@@ -175,8 +176,12 @@ def check(case, work, bindir):
     out = run(tern_run + ["--ppl", os.path.join(d, "ppl_ids.txt")])
     ours_ppl = float(out.split("perplexity:")[1].split()[0])
     print(f"  perplexity: ours={ours_ppl:.6f} ref={expected['perplexity']:.6f}")
-    if abs(ours_ppl - expected["perplexity"]) > 1e-3 * expected["perplexity"]:
-        sys.exit("FAIL: perplexities differ")
+    # e2e_check.py's bound, 1e-3 relative on the perplexity, is 1e-3 on the mean log-likelihood;
+    # here it is relative to that mean, because the "wide" case's logits are of order 1e5 (its
+    # perplexity ~1e32), where float32 noise of 1e-7 in the logits moves the mean by ~1e-2.
+    nll_ours, nll_ref = np.log(ours_ppl), np.log(expected["perplexity"])
+    if abs(nll_ours - nll_ref) > 1e-3 * max(1.0, abs(nll_ref)):
+        sys.exit(f"FAIL: perplexities differ (mean NLL {nll_ours:.6f} vs {nll_ref:.6f})")
     print(f"OK {case}")
 
 

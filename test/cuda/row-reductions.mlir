@@ -80,3 +80,35 @@ func.func @f64(%x: memref<?x100xf64>, %acc: memref<?xf64>) {
   }
   return
 }
+
+// A fill of the output just before is the reduction's starting value (no kernel, no read), and an
+// elementwise generic that follows on the reduced values runs in the same kernel, on the thread
+// that made each total (its output buffer moves before the kernel).
+// CHECK-LABEL: func.func @sum_then_scale
+// CHECK-NOT: linalg.fill
+// CHECK: %[[S:.*]] = gpu.alloc
+// CHECK: gpu.launch
+// CHECK: %[[TOTAL:.*]] = arith.addf %{{.*}}, %cst : f32
+// CHECK-NEXT: memref.store %[[TOTAL]], %arg1[%[[AT:.*]]]
+// CHECK: %[[SCALED:.*]] = arith.divf %{{.*}}, %[[TOTAL]] : f32
+// CHECK-NEXT: memref.store %[[SCALED]], %[[S]][%[[AT]]]
+// CHECK-NOT: linalg.generic
+func.func @sum_then_scale(%x: memref<?x100xf32>, %acc: memref<?xf32>, %n: index) -> memref<?xf32> {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%acc : memref<?xf32>)
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x100xf32>) outs(%acc : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %in, %out : f32
+    linalg.yield %r : f32
+  }
+  %s = gpu.alloc (%n) : memref<?xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%acc : memref<?xf32>) outs(%s : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %c = arith.constant 127.0 : f32
+    %d = arith.divf %c, %in : f32
+    linalg.yield %d : f32
+  }
+  return %s : memref<?xf32>
+}

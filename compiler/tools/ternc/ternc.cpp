@@ -17,6 +17,7 @@
 #include "compiler/Import/Checkpoint.h"
 #include "compiler/Import/HGRNImporter.h"
 #include "compiler/Registration.h"
+#include "compiler/Report/OperationReport.h"
 #include "compiler/tools/ternc/SyntheticCheckpoint.h"
 #include "dialects/Tern/IR/TernOps.h"
 #include "dialects/Tern/Transforms/Passes.h"
@@ -25,6 +26,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "tern/artifact.h"
@@ -74,9 +77,14 @@ cl::opt<std::string> emit("emit",
                           cl::desc("what to write: artifact (a .tern file, the default) or exe (one "
                                    "executable: tern-run with the artifact inside; default -o model)"),
                           cl::init("artifact"), cl::value_desc("kind"), cl::cat(category));
-cl::opt<std::string> report("report", cl::ValueOptional,
-                            cl::desc("print the estimate of the design (--target=hls)"),
-                            cl::value_desc("text"), cl::cat(category));
+cl::opt<std::string> report(
+    "report", cl::ValueOptional,
+    cl::desc("instead of compiling, print per layer and in total the parameters, packed bytes, "
+             "adds/subtracts, multiplications eliminated, bytes read and energy per token of the "
+             "ternary and a dense float model (text, or json); energy per operation from "
+             "M. Horowitz, ISSCC 2014, 45 nm, DRAM from S. Han et al., NeurIPS 2015 "
+             "(docs/report.md). With --target=hls: the design's estimate"),
+    cl::value_desc("text|json"), cl::cat(category));
 #ifdef TERN_ENABLE_HLS
 cl::opt<tern::HLSTop> hlsTop(
     "hls-top", cl::desc("--target=hls: the top function (default: model)"),
@@ -100,6 +108,21 @@ cl::opt<bool> quantizeActivations(
     "quantize-activations",
     cl::desc("tern-eliminate-matmul: int8 absmax activations for f32 matmuls (approximate)"),
     cl::init(false), cl::cat(category));
+cl::list<std::string> passPlugins(
+    "load-pass-plugin",
+    cl::desc("load a pass plugin (a shared library defining mlirGetPassPluginInfo, e.g. "
+             "examples/custom-pass); its passes can then be named in --after-import and "
+             "--before-lowering"),
+    cl::value_desc("library"), cl::cat(category));
+cl::opt<std::string> afterImport(
+    "after-import",
+    cl::desc("a pass pipeline to run on the module right after import or parsing, before "
+             "ternarize (e.g. 'example-prune-weights{threshold=0.1},canonicalize')"),
+    cl::value_desc("pipeline"), cl::cat(category));
+cl::opt<std::string> beforeLowering(
+    "before-lowering",
+    cl::desc("a pass pipeline to run after pack, before the backend lowers the module"),
+    cl::value_desc("pipeline"), cl::cat(category));
 cl::opt<bool> ternarizeFloatWeights(
     "ternarize-float-weights",
     cl::desc("tern-eliminate-matmul: ternarize non-ternary float matmul constants (absmean)"),
@@ -139,6 +162,36 @@ llvm::Expected<std::string> findRunner(const char *argv0) {
                                      ") nor on PATH");
 }
 
+/// A pipeline given on the command line (--after-import, --before-lowering) as a stage of its own;
+/// the text was checked when the plugins were loaded.
+tern::Stage hookStage(const char *name, const char *help, std::string pipeline) {
+  return {name, help, [pipeline](mlir::OpPassManager &pm) {
+            (void)mlir::parsePassPipeline(pipeline, pm, llvm::errs());
+          }};
+}
+
+/// Loads --load-pass-plugin libraries and checks the hook pipelines. Returns an error message.
+std::optional<std::string> loadPluginsAndCheckHooks() {
+  if (passPlugins.empty() && afterImport.empty() && beforeLowering.empty())
+    return std::nullopt;
+  tern::registerAllPasses(); // so that pipelines can name tern's and upstream passes too
+  for (const std::string &path : passPlugins) {
+    llvm::Expected<mlir::PassPlugin> plugin = mlir::PassPlugin::load(path);
+    if (!plugin)
+      return "cannot load pass plugin " + path + ": " + llvm::toString(plugin.takeError());
+    plugin->registerPassRegistryCallbacks();
+  }
+  for (auto [flag, pipeline] : {std::pair<const char *, std::string>{"--after-import", afterImport},
+                                {"--before-lowering", beforeLowering}}) {
+    std::string why;
+    llvm::raw_string_ostream os(why);
+    mlir::OpPassManager pm("builtin.module");
+    if (!pipeline.empty() && mlir::failed(mlir::parsePassPipeline(pipeline, pm, os)))
+      return std::string(flag) + ": cannot parse pass pipeline '" + pipeline + "': " + why;
+  }
+  return std::nullopt;
+}
+
 std::vector<tern::Backend> backends() {
   std::vector<tern::Backend> all{tern::cpuBackend()};
 #ifdef TERN_ENABLE_HLS
@@ -172,11 +225,16 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { os << "ternc 0.1.0 (MLIR/LLVM 22)\n"; });
   cl::AddExtraVersionPrinter(nullptr);
   std::string overview =
-      "ternc: compile a MatMul-free (HGRNBit) checkpoint to a .tern artifact\n\n"
+      "ternc: compile a MatMul-free (HGRNBit) checkpoint, or a module of MLIR text,\n"
+      "to a .tern artifact\n\n"
       "  ternc MODEL_DIR -o model.tern\n"
-      "  ternc MODEL_DIR --compile-to=eliminate-matmul\n\n"
+      "  ternc MODEL_DIR --compile-to=eliminate-matmul\n"
+      "  ternc graph.mlir -o graph.tern      (then: tern-run graph.tern --function NAME ...)\n"
+      "  ternc MODEL_DIR --report[=json]\n\n"
       "MODEL_DIR holds config.json and model.safetensors (or sharded\n"
-      "model.safetensors.index.json), as Hugging Face ships HGRNBit models.\n" +
+      "model.safetensors.index.json), as Hugging Face ships HGRNBit models. A path\n"
+      "ending in .mlir is parsed as MLIR (func.funcs on tensors: linalg, tensor,\n"
+      "arith, math and tern ops); its public functions are compiled.\n" +
       stageAndTargetHelp();
   cl::ParseCommandLineOptions(argc, argv, overview);
 
@@ -192,8 +250,14 @@ int main(int argc, char **argv) {
   }
   if (!backend)
     return tern::fail("unknown --target '" + targetName + "' (this build knows: " + known + ")");
-  if (report.getNumOccurrences() && (targetName != "hls" || !(report.empty() || report == "text")))
-    return tern::fail("--report is implemented for --target=hls, as text, so far");
+  // --report: the HLS backend's design estimate, else the operations report (compiler/Report).
+  const bool wantReport = report.getNumOccurrences() > 0;
+  const bool operationsReport = wantReport && targetName != "hls";
+  if (wantReport && !(report.empty() || report == "text" || (operationsReport && report == "json")))
+    return tern::fail("--report takes text or json (json is not implemented for --target=hls)");
+  if (operationsReport && !compileTo.empty())
+    return tern::fail("--report runs the stages up to pack and prints the report: not with "
+                      "--compile-to");
   // The layout follows the target unless --packing says otherwise.
   const std::string packingName =
       packing.empty() ? std::string(backend->defaultPacking) : std::string(packing);
@@ -206,7 +270,14 @@ int main(int argc, char **argv) {
     return tern::fail("--random-weights is implemented for --target=cuda so far");
   if (synthesizeWeights && randomWeights < 0)
     return tern::fail("--random-weights takes a seed >= 0");
+  if (std::optional<std::string> error = loadPluginsAndCheckHooks())
+    return tern::fail(*error);
   std::vector<tern::Stage> stages = commonStages(packingName);
+  // The hook points for custom passes (docs/writing-a-pass.md).
+  if (!afterImport.empty())
+    stages.insert(stages.begin(), hookStage("after-import", "--after-import pipeline", afterImport));
+  if (!beforeLowering.empty())
+    stages.push_back(hookStage("before-lowering", "--before-lowering pipeline", beforeLowering));
   if (!compileTo.empty()) {
     bool found = compileTo == "import";
     for (const tern::Stage &stage : stages)
@@ -276,6 +347,12 @@ int main(int argc, char **argv) {
                           fromMLIR ? tern::InputKind::MLIRModule : tern::InputKind::Checkpoint};
   if (std::optional<int> status = tern::runStages(*module, stages, ctx))
     return *status;
+  if (operationsReport) {
+    tern::OperationReport counts = tern::computeOperationReport(*module);
+    return tern::printText(options, [&](llvm::raw_ostream &os) {
+      report == "json" ? tern::printReportJSON(counts, os) : tern::printReportText(counts, os);
+    });
+  }
   int status = backend->compile(*module, ctx);
   if (!emitExe || status != 0)
     return status;

@@ -419,6 +419,10 @@ void ContractionRewriter::rewrite(linalg::LinalgOp op, Candidate &c) {
   Type f32 = Float32Type::get(op->getContext());
   Type xType = getElementTypeOrSelf(op.getDpsInputOperand(1 - loops.weightOperand)->get());
   bool quantize = options.quantizeActivations && xType == f32 && accType == f32;
+  // tern.dequantize divides by s_x * s_w in f32: s_w = 1/s must be a positive finite f32.
+  float exactSw = float(1.0 / weight->scaleValue);
+  bool swRepresentable = std::isfinite(exactSw) && exactSw > 0;
+  quantize = quantize && swRepresentable;
 
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap xMap = maps[1 - loops.weightOperand], wMap = maps[loops.weightOperand],
@@ -605,6 +609,9 @@ void ContractionRewriter::rewrite(linalg::LinalgOp op, Candidate &c) {
     op->emitRemark() << "quantize-activations: int8 absmax activations, relative error "
                      << number("%.3g", activationError.relative()) << " on "
                      << kErrorSampleRows << " random rows";
+  else if (options.quantizeActivations && xType == f32 && accType == f32)
+    op->emitRemark() << "quantize-activations not applied: the weight scale 1/s is not a "
+                        "positive finite f32; kept the exact ternary form";
   else if (options.quantizeActivations)
     op->emitRemark() << "quantize-activations not applied: it needs f32 activations and an f32 "
                         "result; kept the exact ternary form";

@@ -452,8 +452,11 @@ TEST(ShardIndexTest, ParsesTheWeightMapAndRefusesBadOnes) {
   ASSERT_TRUE(bool(map)) << llvm::toString(map.takeError());
   EXPECT_EQ(map->at("b"), "s2.safetensors");
 
-  for (const char *shard : {"\"\"", "\".\"", "\"..\"", "\"../x\"",
-                            "\"/etc/passwd\"", "\"sub/x\"", "7", "null"}) {
+  // "/" and "//": found by the shard-index fuzzer
+  // (fuzz/corpus/shard-index/regress-root-shard-name.json).
+  for (const char *shard :
+       {"\"/\"", "\"//\"", "\"\"", "\".\"", "\"..\"", "\"../x\"",
+        "\"/etc/passwd\"", "\"sub/x\"", "7", "null"}) {
     std::string text = std::string(R"({"weight_map": {"a": )") + shard + "}}";
     std::string message = errorOf(parseShardIndex(text, "idx.json"));
     EXPECT_NE(message.find("idx.json: weight_map entry for tensor 'a' must "
