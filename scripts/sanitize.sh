@@ -14,12 +14,17 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/tern-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 cd "$root"
 start=$(date +%s)
-configured=$start built=$start
-# The times are printed whether or not a step fails.
-trap 'echo "sanitize: configure $((configured - start))s, build $((built - configured))s," \
-           "tests $(($(date +%s) - built))s, total $(($(date +%s) - start))s"' EXIT
-cmake --preset asan >/dev/null
-configured=$(date +%s)
-cmake --build --preset asan -j "$jobs"
-built=$(date +%s)
-ctest --preset asan -j "$jobs"
+times=""
+# Runs one step and notes its time; the times are printed whether or not a step fails.
+timed() {
+  local name=$1 began rc=0
+  shift
+  began=$(date +%s)
+  "$@" || rc=$?
+  times+="$name $(($(date +%s) - began))s$([ $rc -eq 0 ] || echo " (failed)"), "
+  return $rc
+}
+trap 'echo "sanitize: ${times}total $(($(date +%s) - start))s"' EXIT
+timed configure cmake --preset asan >/dev/null
+timed build cmake --build --preset asan -j "$jobs"
+timed tests ctest --preset asan -j "$jobs"

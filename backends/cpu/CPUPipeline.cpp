@@ -25,6 +25,8 @@ void ::tern::buildCPUBufferizePipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
+  // Free each buffer after its last use, not at the end of the function.
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernCPUEarlyDealloc());
   pm.addPass(mlir::tern::createTernExternalizeWeights());
 }
 

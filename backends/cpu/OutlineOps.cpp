@@ -26,14 +26,16 @@ struct OutlineOpsPass : mlir::tern::impl::TernCPUOutlineOpsBase<OutlineOpsPass> 
     unsigned count = 0;
     OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
     for (Operation *op : ops) {
-      // Arguments: the op's operands, then the non-constant values its regions use from above.
+      // Arguments: the op's operands, then the values its regions use from above. Scalars are
+      // arguments even when constant (a layer's weight scale), so that the same op of every layer
+      // shares one function; other constants are cloned in.
       SetVector<Value> above;
       getUsedValuesDefinedAbove(op->getRegions(), above);
       SmallVector<Value> arguments(op->getOperands());
       SmallVector<Operation *> constants;
       for (Value v : above) {
         Operation *def = v.getDefiningOp();
-        if (def && def->hasTrait<OpTrait::ConstantLike>())
+        if (def && def->hasTrait<OpTrait::ConstantLike>() && !v.getType().isIntOrIndexOrFloat())
           constants.push_back(def);
         else if (!llvm::is_contained(arguments, v))
           arguments.push_back(v);

@@ -366,10 +366,8 @@ class Runner {
       if (!tern::parseTokenIds(options_.tokensText, &ids, &error)) return fail("--tokens: " + error);
       if (ids.empty()) return fail("--tokens: no token ids given");
     } else {
-      std::ifstream in(options_.pplFile, std::ios::binary);
-      if (!in) return fail(options_.pplFile + ": cannot open: " + std::strerror(errno));
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!tern::parseTokenIds(text, &ids, &error)) return fail(options_.pplFile + ": " + error);
+      // readTokenIdFile applies the size limits of docs/hardening.md before reading.
+      if (!tern::readTokenIdFile(options_.pplFile, &ids, &error)) return fail(error);
       if (ids.size() < 2)
         return fail(options_.pplFile + ": perplexity needs at least 2 token ids, found " +
                     std::to_string(ids.size()));

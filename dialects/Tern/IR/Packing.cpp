@@ -53,12 +53,22 @@ void packTrits(const int8_t *trits, int64_t rows, int64_t cols, Packing packing,
   }
   // Padding rows and columns are zero trits (code 1 in every bit pair).
   std::fill(out, out + shape[0] * shape[1], uint8_t(0x55));
-  for (int64_t n = 0; n < rows; ++n)
-    for (int64_t k = 0; k < cols; ++k) {
+  const int64_t chunks = ceilDiv(cols, kTileCols), fullChunks = cols / kTileCols;
+  for (int64_t n = 0; n < rows; ++n) {
+    const int8_t *row = trits + n * cols;
+    // Row n's 4 bytes in each tile of its group.
+    uint8_t *bytes = out + (n / kTileRows) * chunks * kTileBytes + 4 * (n % kTileRows);
+    for (int64_t c = 0; c < fullChunks; ++c, row += kTileCols)
+      for (int i = 0; i < 4; ++i)
+        bytes[c * kTileBytes + i] =
+            uint8_t(unsigned(row[i] + 1) | unsigned(row[4 + i] + 1) << 2 |
+                    unsigned(row[8 + i] + 1) << 4 | unsigned(row[12 + i] + 1) << 6);
+    for (int64_t k = fullChunks * kTileCols; k < cols; ++k) {
       auto [byte, pair] = tiledPosition(n, k, cols);
       unsigned code = unsigned(trits[n * cols + k] + 1);
       out[byte] = uint8_t((out[byte] & ~(3u << (2 * pair))) | (code << (2 * pair)));
     }
+  }
 }
 
 void unpackTrits(const uint8_t *packed, int64_t rows, int64_t cols, Packing packing, int8_t *out) {
