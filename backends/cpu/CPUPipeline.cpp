@@ -38,6 +38,8 @@ void ::tern::buildCPUToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(mlir::tern::createTernCPUKernelCalls());
   // One function per distinct op, so that LLVM's time does not grow with the number of layers.
   pm.addPass(mlir::tern::createTernCPUOutlineOps());
+  // exp as arith ops, which LLVM vectorizes (libm's expf is a scalar call).
+  pm.addPass(mlir::tern::createTernCPUApproximateExp());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -1,6 +1,7 @@
 //===- KernelCalls.cpp - lowered accumulates to microkernel calls ---------===//
 #include "backends/cpu/Passes.h"
-#include "dialects/Tern/IR/Packing.h"
+#include "compiler/Conversion/TernToLinalg/KernelMarkers.h"
+#include "dialects/Tern/IR/TernDialect.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -41,28 +42,47 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, TypeRange types) {
   return fn;
 }
 
+bool hasFloatType(Value v, int64_t rank) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.getElementType().isF32() && type.getRank() == rank;
+}
+
+/// The runtime kernel that computes `op`, or "" when it is not one the
+/// runtime has (runtime/src/kernel_dispatch.cpp lists them).
+std::string kernelFor(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 + (op->hasAttr(kTernaryAccumulateAttr) ? 1 : 0) ||
+      op.getNumDpsInits() != 1 || op.getNumResults() != 0)
+    return "";
+  if (auto packing = op->getAttrOfType<PackingAttr>(kTernaryAccumulateAttr)) {
+    // int8 activations and int32 sums: what tern-eliminate-matmul makes.
+    if (hasElementType(op.getDpsInputs()[0], 8) && hasElementType(op.getDpsInputs()[1], 8) &&
+        hasElementType(op.getDpsInits()[0], 32))
+      return ("ternary_matmul_" + stringifyPacking(packing.getValue())).str();
+    return "";
+  }
+  if (op->hasAttr(kRowSumOfSquaresAttr) && hasFloatType(op.getDpsInputs()[0], 2) &&
+      hasFloatType(op.getDpsInits()[0], 1))
+    return "row_sum_of_squares_f32";
+  return "";
+}
+
 struct KernelCallsPass : mlir::tern::impl::TernCPUKernelCallsBase<KernelCallsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::GenericOp> accumulates;
+    SmallVector<std::pair<linalg::GenericOp, std::string>> calls;
     module.walk([&](linalg::GenericOp op) {
-      auto packing = op->getAttrOfType<PackingAttr>(kTernaryAccumulateAttr);
-      // The kernels take int8 activations and int32 sums (what tern-eliminate-matmul makes).
-      if (packing && op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
-          hasElementType(op.getDpsInputs()[0], 8) && hasElementType(op.getDpsInputs()[1], 8) &&
-          hasElementType(op.getDpsInits()[0], 32) && op.getNumResults() == 0)
-        accumulates.push_back(op);
+      std::string kernel = kernelFor(op);
+      if (!kernel.empty())
+        calls.push_back({op, kernel});
     });
-    for (linalg::GenericOp op : accumulates) {
-      auto packing = op->getAttrOfType<PackingAttr>(kTernaryAccumulateAttr).getValue();
-      std::string name =
-          (kKernelFunctionPrefix + "ternary_matmul_" + stringifyPacking(packing)).str();
+    for (auto &[op, kernel] : calls) {
       OpBuilder b(op);
       SmallVector<Value> operands;
       for (Value v : op->getOperands())
         operands.push_back(memref::CastOp::create(b, op.getLoc(),
                                                   anyShape(cast<MemRefType>(v.getType())), v));
-      func::FuncOp fn = declareKernel(module, name, ValueRange(operands).getTypes());
+      func::FuncOp fn = declareKernel(module, (kKernelFunctionPrefix + kernel).str(),
+                                      ValueRange(operands).getTypes());
       func::CallOp::create(b, op.getLoc(), fn, operands);
       op.erase();
     }

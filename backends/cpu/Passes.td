@@ -38,14 +38,31 @@ def TernCPUEarlyDealloc : Pass<"tern-cpu-early-dealloc", "::mlir::func::FuncOp">
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def TernCPUApproximateExp : Pass<"tern-cpu-approximate-exp"> {
+  let summary = "math.exp as a polynomial (arith ops) that LLVM vectorizes";
+  let description = [{
+    Rewrites every `math.exp` with upstream's polynomial approximation
+    (`populateMathPolynomialApproximationPatterns`, Cody-Waite range
+    reduction and a minimax polynomial, within a few ulp of libm's `expf`).
+    libm's `expf` is a scalar call that LLVM cannot vectorize; the sigmoids and
+    SiLUs of a decode step call it about 12,000 times per layer, which was 7%
+    of a 1.3B model's decode time on one thread and more on two (the kernels
+    split over threads, this code does not).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
+}
+
 def TernCPUKernelCalls : Pass<"tern-cpu-kernel-calls", "::mlir::ModuleOp"> {
-  let summary = "Call the runtime's ternary microkernels for the lowered accumulates";
+  let summary = "Call the runtime's kernels for the marked linalg ops";
   let description = [{
     Runs on bufferized IR. Every `linalg.generic` that convert-tern-to-linalg
-    made for a `tern.ternary_accumulate` (attribute `tern.ternary_accumulate`,
-    the weight's packing) with i8 activations and i32 sums becomes a
-    `func.call @tern_kernel_ternary_matmul_<packing>(x, w, out)` of an external
-    function with the memref C interface (`llvm.emit_c_interface`), its
+    marked (compiler/Conversion/TernToLinalg/KernelMarkers.h) becomes a call
+    of a runtime kernel: a `tern.ternary_accumulate` with i8 activations and
+    i32 sums `func.call @tern_kernel_ternary_matmul_<packing>(x, w, out)`, an
+    RMS norm's sum of squares (f32 [T, H] -> [T])
+    `func.call @tern_kernel_row_sum_of_squares_f32(x, out)`, which sums in the
+    reference's (NumPy's pairwise) order. The functions are external, with
+    the memref C interface (`llvm.emit_c_interface`), their
     operands cast to `memref<?x?xT, strided<[?, ?], offset: ?>>` so that one
     declaration serves every shape: what convert-linalg-to-std does for a
     `library_call`, except that upstream keeps static sizes in the signature
@@ -71,7 +88,7 @@ def TernCPUOutlineOps : Pass<"tern-cpu-outline-ops", "::mlir::ModuleOp"> {
     compile time grows with the number of layers; with it, it compiles each
     distinct op once. The calls cost a few nanoseconds per op.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 def TernBindKernels : Pass<"tern-bind-kernels", "::mlir::ModuleOp"> {

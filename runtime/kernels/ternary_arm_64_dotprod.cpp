@@ -66,7 +66,7 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
   int32_t sums[TB];
   for (int t = 0; t < TB; ++t) {
     const int8_t *xt = a.x + (t0 + t) * a.x_stride;
-    sums[t] = sumOf(xt, a.K);
+    sums[t] = a.x_sums ? a.x_sums[t0 + t] : sumOf(xt, a.K);
     std::memset(tail + t * TERN_TILE_COLS, 0, TERN_TILE_COLS);
     if (full != chunks)
       std::memcpy(tail + t * TERN_TILE_COLS, xt + full * TERN_TILE_COLS, a.K - full * TERN_TILE_COLS);
@@ -126,7 +126,7 @@ extern "C" void ternary_gemv_arm_64_dotprod(const tern_ternary_args *args, int64
   int8_t tail[TERN_TILE_COLS] = {};
   const bool hasTail = full != chunks;
   if (hasTail) std::memcpy(tail, a.x + full * TERN_TILE_COLS, a.K - full * TERN_TILE_COLS);
-  const int32x4_t sum = vdupq_n_s32(sumOf(a.x, a.K));
+  const int32x4_t sum = vdupq_n_s32(a.x_sums ? a.x_sums[0] : sumOf(a.x, a.K));
   const int64_t groupEnd = (row_end + TERN_TILE_ROWS - 1) / TERN_TILE_ROWS;
   for (int64_t g = row_begin / TERN_TILE_ROWS; g < groupEnd; ++g) {
     int32x4_t r[4];

@@ -84,7 +84,7 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
   int32_t sums[TB];
   for (int t = 0; t < TB; ++t) {
     const int8_t *xt = a.x + (t0 + t) * a.x_stride;
-    sums[t] = sumOf(xt, a.K);
+    sums[t] = a.x_sums ? a.x_sums[t0 + t] : sumOf(xt, a.K);
     std::memset(tail + t * TERN_TILE_COLS, 0, TERN_TILE_COLS);
     if (full != chunks)
       std::memcpy(tail + t * TERN_TILE_COLS, xt + full * TERN_TILE_COLS, a.K - full * TERN_TILE_COLS);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "memref_abi.h"
+#include "row_kernels.h"
 
 #if defined(TERN_KERNELS_ARM_64)
 #include <asm/hwcap.h>
@@ -33,9 +34,11 @@ bool cpuHasDotprod() { return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0; }
 constexpr int64_t kParallelMinWork = 64 * 1024;
 
 // Tasks per thread of a parallel kernel call: the caller takes over the tasks of a worker that the
-// OS has descheduled, and a few tasks per thread keep that cheap; each task is still one sequential
-// run of whole row tiles.
-constexpr int64_t kTasksPerThread = 4;
+// OS has descheduled, and more than one task per thread keeps that cheap; each task is one
+// sequential run of whole row tiles.
+constexpr int64_t kTasksPerThread = 2;
+// Up to this many tokens, a parallel call sums each token's activations once, on the stack.
+constexpr int64_t kMaxSharedSums = 1024;
 
 struct MatmulJob {
   const tern_ternary_args *args;
@@ -68,7 +71,7 @@ void ternaryMatmulEntry(const KernelContext *context, MemRefDescriptor<int8_t, 2
     std::fprintf(stderr, "tern runtime: ternary_matmul called with non-contiguous rows\n");
     std::abort();
   }
-  tern_ternary_args args;
+  tern_ternary_args args{};  // x_sums: none
   args.x = x->aligned + x->offset;
   args.x_stride = x->strides[0];
   args.w = reinterpret_cast<const uint8_t *>(w->aligned + w->offset);
@@ -79,6 +82,19 @@ void ternaryMatmulEntry(const KernelContext *context, MemRefDescriptor<int8_t, 2
   args.N = out->sizes[1];
   args.layout = Layout;
   context->ternaryMatmul(args);
+}
+
+// Generated code's entry for an RMS norm's sum of squares: x [T, H] f32, out [T] f32 (accumulated
+// into), summed in the reference's order (row_kernels.h). On the calling thread: a decode step has
+// one row, and the rows of a prefill cost little next to its matrix products.
+void rowSumOfSquaresEntry(const KernelContext *, MemRefDescriptor<float, 2> *x,
+                          MemRefDescriptor<float, 1> *out) {
+  if (x->strides[1] != 1) {
+    std::fprintf(stderr, "tern runtime: row_sum_of_squares called with non-contiguous rows\n");
+    std::abort();
+  }
+  row_sum_of_squares_generic(x->aligned + x->offset, x->sizes[0], x->sizes[1], x->strides[0],
+                             out->aligned + out->offset, out->strides[0]);
 }
 
 struct GeneratedKernel {
@@ -92,15 +108,24 @@ const GeneratedKernel kGeneratedKernels[] = {
     {"ternary_matmul_base3", reinterpret_cast<void *>(&ternaryMatmulEntry<TERN_LAYOUT_BASE3>)},
     {"ternary_matmul_two_bit_tiled",
      reinterpret_cast<void *>(&ternaryMatmulEntry<TERN_LAYOUT_TWO_BIT_TILED>)},
+    {"row_sum_of_squares_f32", reinterpret_cast<void *>(&rowSumOfSquaresEntry)},
 };
 
 }  // namespace
 
 const std::vector<KernelIsa> &kernelIsas() {
   static const std::vector<KernelIsa> isas = {
-#if defined(TERN_KERNELS_X86_64)
+#if defined(TERN_KERNELS_X86_64) && defined(TERN_KERNELS_HALIDE)
+      // Halide's schedules match the hand-written gemv and beat its gemm (docs/performance.md).
+      {"avx512_vnni", ternary_gemv_x86_64_avx512_vnni_halide,
+       ternary_gemm_x86_64_avx512_vnni_halide, cpuHasAvx512Vnni},
+      {"avx512_vnni_intrinsics", ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni,
+       cpuHasAvx512Vnni},
+#elif defined(TERN_KERNELS_X86_64)
       {"avx512_vnni", ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni,
        cpuHasAvx512Vnni},
+#endif
+#if defined(TERN_KERNELS_X86_64)
       {"avx2", ternary_gemv_x86_64_avx2, ternary_gemm_x86_64_avx2, cpuHasAvx2},
 #endif
 #if defined(TERN_KERNELS_ARM_64)
@@ -173,6 +198,21 @@ void KernelContext::ternaryMatmul(const tern_ternary_args &args) const {
     return;
   }
   job.tasks = std::min<int64_t>(job.units, kTasksPerThread * pool_->threads());
+  // The row sums of x, once for every task (the SIMD kernels would each compute them).
+  if (tiled && !args.x_sums && args.T <= kMaxSharedSums) {
+    int32_t sums[kMaxSharedSums];
+    for (int64_t t = 0; t < args.T; ++t) {
+      const int8_t *x = args.x + t * args.x_stride;
+      int32_t sum = 0;
+      for (int64_t k = 0; k < args.K; ++k) sum += x[k];
+      sums[t] = sum;
+    }
+    tern_ternary_args withSums = args;
+    withSums.x_sums = sums;
+    job.args = &withSums;
+    pool_->run(job.tasks, runMatmulTask, &job);
+    return;
+  }
   pool_->run(job.tasks, runMatmulTask, &job);
 }
 

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <new>
 
 #include <dlfcn.h>
@@ -307,6 +310,17 @@ RunOutcome Model::run(const int32_t *ids, size_t n, std::vector<float> &state,
   EntryPointResults results{};
 
   const bool isPrefill = n > 1;
+  // After a prefill (and after its results are freed below), give the memory of its intermediate
+  // buffers back to the system: glibc keeps freed heap, and a 512-token prefill's buffers would
+  // otherwise stay resident through the decode that follows (docs/performance.md, resident memory).
+  struct TrimHeapAfterPrefill {
+    bool prefill;
+    ~TrimHeapAfterPrefill() {
+#if defined(__GLIBC__)
+      if (prefill) malloc_trim(0);
+#endif
+    }
+  } trim{isPrefill};
   (isPrefill ? prefill_ : decode_)(&results, &weightsRef, &idsRef, &stateRef);
   ResultBuffers owned(results, {CallerMemory{weights, weights + weightsSize()},
                                 CallerMemory{idsData, idsData + n},

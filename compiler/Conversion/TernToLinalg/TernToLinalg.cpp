@@ -5,6 +5,7 @@
 // the reference to float rounding.
 //
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Conversion/TernToLinalg/KernelMarkers.h"
 #include "dialects/Tern/IR/Packing.h"
 #include "dialects/Tern/IR/TernOps.h"
 
@@ -80,14 +81,16 @@ Value sumOfSquares(OpBuilder &b, Location loc, Value x) {
   SmallVector<IteratorType> iters = parallels(rank);
   iters.back() = kRed;
   MLIRContext *ctx = b.getContext();
-  return linalg::GenericOp::create(
-             b, loc, acc.getType(), ValueRange{x}, ValueRange{acc},
-             ArrayRef<AffineMap>{identity(ctx, rank), dropLast(ctx, rank)}, iters,
-             [](OpBuilder &b, Location loc, ValueRange args) {
-               Value sq = arith::MulFOp::create(b, loc, args[0], args[0]);
-               linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, args[1], sq)});
-             })
-      .getResult(0);
+  auto sum = linalg::GenericOp::create(
+      b, loc, acc.getType(), ValueRange{x}, ValueRange{acc},
+      ArrayRef<AffineMap>{identity(ctx, rank), dropLast(ctx, rank)}, iters,
+      [](OpBuilder &b, Location loc, ValueRange args) {
+        Value sq = arith::MulFOp::create(b, loc, args[0], args[0]);
+        linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, args[1], sq)});
+      });
+  // A backend may sum in the reference's order instead of this sequential one (KernelMarkers.h).
+  sum->setAttr(kRowSumOfSquaresAttr, b.getUnitAttr());
+  return sum.getResult(0);
 }
 
 /// 1 / sqrt(sum / n + eps): the per-row factor of an RMS norm.

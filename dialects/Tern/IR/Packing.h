@@ -7,7 +7,6 @@
 #define TERN_IR_PACKING_H
 
 #include "dialects/Tern/IR/TernDialect.h"
-#include "llvm/ADT/StringRef.h"
 #include <array>
 #include <cstdint>
 
@@ -31,11 +30,6 @@ std::array<int64_t, 2> storageShape(int64_t rows, int64_t cols, Packing packing)
 
 /// Tile geometry of two_bit_tiled (TernAttrs.td): 16 x 16 trits in 64 bytes.
 constexpr int64_t kTileRows = 16, kTileCols = 16, kTileBytes = 64;
-
-/// The attribute convert-tern-to-linalg puts on the linalg.generic it makes
-/// for each tern.ternary_accumulate: the #tern.packing of its weight operand,
-/// so that a backend can find those ops and knows their layout.
-constexpr llvm::StringLiteral kTernaryAccumulateAttr = "tern.ternary_accumulate";
 
 /// Packs one row of `cols` trits (each -1, 0 or 1) into `out`
 /// (packedRowBytes(cols, packing) bytes). Row-major packings only.
