@@ -2,7 +2,7 @@
 """CPU benchmark of released model shapes: compile time and memory of ternc, and tern-run --bench.
 
     bench/cpu_bench.py [--work /tmp/tern-bench] [--presets 1.3b 2.7b] [--threads 1 2]
-                       [--bin build/bin] [--repeat 1]
+                       [--bin build/bin] [--repeat 1] [--packing two_bit_tiled]
 
 For each preset it makes a seeded random checkpoint of that shape once
 (examples/reference/make_random_checkpoint.py --preset P --seed 5), compiles it with
@@ -45,10 +45,10 @@ def artifact_sections(path):
     return code_size, weights_size
 
 
-def compile_model(bin_dir, ckpt, out, target):
+def compile_model(bin_dir, ckpt, out, target, packing=None):
     """Runs ternc under /usr/bin/time -v; returns wall seconds and peak RSS bytes."""
     cmd = ["/usr/bin/time", "-v", os.path.join(bin_dir, "ternc"), ckpt, "-o", out, "--quiet",
-           "--target", target]
+           "--target", target] + (["--packing", packing] if packing else [])
     result = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         sys.exit("ternc failed:\n" + result.stderr)
@@ -78,6 +78,7 @@ def main():
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     p.add_argument("--target", default="host")
+    p.add_argument("--packing", help="ternc --packing (default: the target's layout)")
     p.add_argument("--repeat", type=int, default=1, help="tern-run --bench runs per thread count")
     p.add_argument("--no-compile", action="store_true", help="reuse WORK/PRESET.tern")
     args = p.parse_args()
@@ -89,7 +90,7 @@ def main():
         artifact = os.path.join(args.work, preset + ".tern")
         compile_s = peak = None
         if not args.no_compile or not os.path.exists(artifact):
-            compile_s, peak = compile_model(args.bin, ckpt, artifact, args.target)
+            compile_s, peak = compile_model(args.bin, ckpt, artifact, args.target, args.packing)
         code, weights = artifact_sections(artifact)
         facts = {"preset": preset, "checkpoint_bytes": directory_bytes(ckpt),
                  "artifact_bytes": os.path.getsize(artifact), "code_bytes": code,

@@ -74,6 +74,8 @@ if "avx2" in flags:
     config.available_features.add("cpu-avx2")
 if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= flags:
     config.available_features.add("cpu-avx512-vnni")
+if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512vbmi"} <= flags:
+    config.available_features.add("cpu-avx512-vbmi")
 
 ptxas = "/usr/local/cuda/bin/ptxas"
 if not os.path.exists(ptxas):

@@ -177,7 +177,8 @@ nlohmann::json manifestFor(const ModelConfig &config, const CPUTarget &target,
         {"rms_norm_eps", config.rmsNormEps}}},
       {"entry_points",
        {{"prefill", std::string("_mlir_ciface_") + kPrefillFunction},
-        {"decode", std::string("_mlir_ciface_") + kDecodeFunction}}},
+        {"decode", std::string("_mlir_ciface_") + kDecodeFunction},
+        {"decode_batch", std::string("_mlir_ciface_") + kDecodeBatchFunction}}},
       {"state", {{"shape", {config.numLayers, config.hiddenSize}}, {"dtype", "f32"}}},
       {"packing", options.packing},
       {"weights", std::move(weights)},
@@ -267,8 +268,10 @@ Backend cpuBackend() {
        {"llvm", "the LLVM dialect"},
        {"llvm-ir", "optimised LLVM IR"}},
       compileCPU,
-      // The microkernels' layout (runtime/kernels/ternary_kernels.h) on every CPU target.
+      // The microkernels' layouts (runtime/kernels/ternary_kernels.h): two_bit_tiled, unless
+      // the target has the AVX-512 VBMI kernels of base3_tiled (CPUTarget::defaultPacking).
       "two_bit_tiled",
+      [](llvm::StringRef target) { return CPUTarget::named(target)->defaultPacking(); },
   };
 }
 

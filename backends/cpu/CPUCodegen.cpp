@@ -6,6 +6,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -40,11 +42,26 @@ std::optional<CPUTarget> CPUTarget::named(llvm::StringRef name) {
     return host();
   if (name == "x86-64-avx2")
     return CPUTarget{"x86_64-unknown-linux-gnu", "haswell", ""};
-  if (name == "x86-64-avx512")
-    return CPUTarget{"x86_64-unknown-linux-gnu", "x86-64-v4", ""};
+  if (name == "x86-64-avx512") // + what the base3_tiled kernels need (ternary_kernels.h)
+    return CPUTarget{"x86_64-unknown-linux-gnu", "x86-64-v4", "+avx512vnni,+avx512vbmi"};
   if (name == "aarch64")
     return CPUTarget{"aarch64-unknown-linux-gnu", "generic", "+neon"};
   return std::nullopt;
+}
+
+std::string CPUTarget::defaultPacking() const {
+  // The features of a named target or of the host (+name / -name, comma-separated).
+  auto has = [&](llvm::StringRef feature) {
+    llvm::SmallVector<llvm::StringRef> all;
+    llvm::StringRef(features).split(all, ',');
+    return llvm::is_contained(all, ("+" + feature).str());
+  };
+  const bool x86 = llvm::StringRef(triple).starts_with("x86_64");
+  if (x86 && has("avx512f") && has("avx512bw") && has("avx512vnni") && has("avx512vbmi"))
+    return "base3_tiled";
+  if (x86 && cpu == "x86-64-v4" && has("avx512vnni") && has("avx512vbmi"))
+    return "base3_tiled"; // x86-64-v4 implies F/BW
+  return "two_bit_tiled";
 }
 
 const char *CPUTarget::names() { return "host, x86-64-avx2, x86-64-avx512, aarch64"; }

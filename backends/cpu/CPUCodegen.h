@@ -20,10 +20,17 @@ struct CPUTarget {
   static CPUTarget host();
 
   /// A `--target` name: `host`, `x86-64-avx2` (Haswell and later),
-  /// `x86-64-avx512` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL), `aarch64` (ARMv8-A
-  /// with NEON). The generated code uses that ISA; the runtime picks the
-  /// microkernels from the CPU it runs on. std::nullopt for other names.
+  /// `x86-64-avx512` (x86-64-v4: AVX-512 F/BW/CD/DQ/VL, plus VNNI and VBMI:
+  /// Ice Lake, Zen 4 and later), `aarch64` (ARMv8-A with NEON). The generated
+  /// code uses that ISA; the runtime picks the microkernels from the CPU it
+  /// runs on. std::nullopt for other names.
   static std::optional<CPUTarget> named(llvm::StringRef name);
+
+  /// The trit layout (#tern.packing) of the microkernels that are fastest on
+  /// this target: base3_tiled (1.6 bits a trit) where the AVX-512 VBMI + VNNI
+  /// kernels run, two_bit_tiled elsewhere (docs/performance.md, "Weight
+  /// layout").
+  std::string defaultPacking() const;
 
   /// The names `named` accepts, for --help and errors.
   static const char *names();

@@ -8,9 +8,11 @@
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Import/HGRNImporter.h"
 #include "dialects/Tern/IR/WeightData.h"
+#include "dialects/Tern/Transforms/Passes.h"
 #include "tern/artifact.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <nlohmann/json.hpp>
@@ -102,7 +104,8 @@ nlohmann::json manifestFor(const ModelConfig &config, const CUDATarget &gpu, con
         {"rms_norm_eps", config.rmsNormEps}}},
       {"entry_points",
        {{"prefill", std::string("_mlir_ciface_") + kPrefillFunction},
-        {"decode", std::string("_mlir_ciface_") + kDecodeFunction}}},
+        {"decode", std::string("_mlir_ciface_") + kDecodeFunction},
+        {"decode_batch", std::string("_mlir_ciface_") + kDecodeBatchFunction}}},
       {"state", {{"shape", {config.numLayers, config.hiddenSize}}, {"dtype", "f32"}}},
       {"packing", options.packing},
       {"weights", std::move(weights)},
@@ -129,7 +132,12 @@ int compileCUDA(ModuleOp module, const DriverContext &ctx) {
 
   Stage stages[] = {
       {"linalg", "after convert-tern-to-linalg",
-       [](OpPassManager &pm) { pm.addPass(mlir::tern::createConvertTernToLinalg()); }},
+       [](OpPassManager &pm) {
+         // The decode step with its own body of static shapes, for the block-wide kernels.
+         pm.addPass(mlir::tern::createTernSpecializeCalls());
+         pm.addPass(createCanonicalizerPass());
+         pm.addPass(mlir::tern::createConvertTernToLinalg());
+       }},
       {"bufferize", "bufferized into device memory", buildCUDABufferizePipeline},
       {"gpu", "kernels outlined into one gpu.module, weights moved out", buildCUDAKernelPipeline},
   };

@@ -27,7 +27,7 @@ std::optional<CUDATarget> parseCUDATarget(llvm::StringRef name) {
 
 void buildCUDABufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(mlir::tern::createTernGPUFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -43,6 +43,8 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
 void buildCUDAKernelPipeline(OpPassManager &pm) {
   // Hand-built kernels first, while the weights are still globals.
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec());
+  // The small ops between two matrix products of a decode step: one block-wide kernel per run.
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion());
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPURowReductions());
   // Every constant goes to the weights buffer: kernels cannot read globals
   // that live in host memory.

@@ -6,8 +6,10 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 
@@ -38,6 +40,136 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
     value = combine(value, shuffle.getShuffleResult());
   }
   return value;
+}
+
+namespace {
+
+/// The associative operation that folds elements into the output.
+std::optional<arith::AtomicRMWKind> combinerKind(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<arith::AtomicRMWKind>>(op)
+      .Case([](arith::AddFOp) { return arith::AtomicRMWKind::addf; })
+      .Case([](arith::AddIOp) { return arith::AtomicRMWKind::addi; })
+      .Case([](arith::MaximumFOp) { return arith::AtomicRMWKind::maximumf; })
+      .Case([](arith::MinimumFOp) { return arith::AtomicRMWKind::minimumf; })
+      .Case([](arith::MaxNumFOp) { return arith::AtomicRMWKind::maxnumf; })
+      .Case([](arith::MinNumFOp) { return arith::AtomicRMWKind::minnumf; })
+      .Case([](arith::MaxSIOp) { return arith::AtomicRMWKind::maxs; })
+      .Case([](arith::MinSIOp) { return arith::AtomicRMWKind::mins; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+} // namespace
+
+std::optional<RowReduction> matchRowReduction(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  unsigned loops = op.getNumLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (loops == 0 || iterators.back() != utils::IteratorType::reduction)
+    return std::nullopt;
+  for (unsigned i = 0; i + 1 < loops; ++i)
+    if (iterators[i] != utils::IteratorType::parallel)
+      return std::nullopt;
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto initType = dyn_cast<MemRefType>(init->get().getType());
+  if (!initType || !(initType.getElementType().isF32() || initType.getElementType().isInteger(32)))
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  if (!outMap.isProjectedPermutation() || outMap.isFunctionOfDim(loops - 1))
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (!isa<MemRefType>(input->get().getType()) && isa<ShapedType>(input->get().getType()))
+      return std::nullopt;
+
+  Block &body = op.getRegion().front();
+  BlockArgument out = op.getMatchingBlockArgument(init);
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Operation *combiner = yield.getValues()[0].getDefiningOp();
+  if (!combiner || combiner->getBlock() != &body || combiner->getNumOperands() != 2 ||
+      !out.hasOneUse() || out.use_begin()->getOwner() != combiner)
+    return std::nullopt;
+  std::optional<arith::AtomicRMWKind> kind = combinerKind(combiner);
+  if (!kind)
+    return std::nullopt;
+  unsigned outOperand = combiner->getOperand(0) == out ? 0 : 1;
+  if (combiner->getOperand(1 - outOperand) == out)
+    return std::nullopt; // combiner(%out, %out)
+  return RowReduction{combiner, outOperand, *kind};
+}
+
+SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map, ValueRange ivs) {
+  SmallVector<Value> indices;
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    indices.push_back(affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
+  return indices;
+}
+
+Value combine(OpBuilder &b, const RowReduction &r, Value element, Value acc) {
+  IRMapping mapping;
+  mapping.map(r.combiner->getOperand(r.outOperand), acc);
+  mapping.map(r.combiner->getOperand(1 - r.outOperand), element);
+  return b.clone(*r.combiner, mapping)->getResult(0);
+}
+
+IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
+                         Operation *skip) {
+  IRMapping mapping;
+  Block *body = op.getBlock();
+  for (OpOperand &operand : op->getOpOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(&operand);
+    Value value = operand.get();
+    if (isa<MemRefType>(value.getType())) {
+      if (op.isDpsInit(&operand) &&
+          llvm::all_of(arg.getUsers(), [&](Operation *user) { return user == skip; }))
+        continue; // an output the body does not read (or only `skip` reads)
+      value = memref::LoadOp::create(b, loc, value,
+                                     applyMap(b, loc, op.getMatchingIndexingMap(&operand), ivs));
+    }
+    mapping.map(arg, value);
+  }
+  for (Operation &inner : body->without_terminator()) {
+    if (&inner == skip)
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  return mapping;
+}
+
+void blockReduce(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
+                 int64_t blockSize, Value identity,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine,
+                 function_ref<void(OpBuilder &, Location, Value)> atTotal) {
+  int64_t warps = blockSize / kWarpSize;
+  Value warpTotal = warpReduce(b, loc, value, [&](Value x, Value y) { return combine(b, x, y); });
+  Value warpSize = indexConstant(b, loc, kWarpSize);
+  Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+  Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+  Value zero = indexConstant(b, loc, 0);
+  Value firstLane = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+  scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &ib, Location loc) {
+    memref::StoreOp::create(ib, loc, warpTotal, partials, ValueRange{warp});
+    scf::YieldOp::create(ib, loc);
+  });
+  gpu::BarrierOp::create(b, loc);
+  Value firstWarp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp, zero);
+  scf::IfOp::create(b, loc, firstWarp, [&](OpBuilder &ib, Location loc) {
+    Value hasPartial = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
+                                             indexConstant(ib, loc, warps));
+    Value slot = arith::SelectOp::create(ib, loc, hasPartial, lane, zero);
+    Value partial = memref::LoadOp::create(ib, loc, partials, ValueRange{slot});
+    partial = arith::SelectOp::create(ib, loc, hasPartial, partial, identity);
+    Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) { return combine(ib, x, y); });
+    Value firstThread = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane, zero);
+    scf::IfOp::create(ib, loc, firstThread, [&](OpBuilder &tb, Location loc) {
+      atTotal(tb, loc, total);
+      scf::YieldOp::create(tb, loc);
+    });
+    scf::YieldOp::create(ib, loc);
+  });
 }
 
 namespace {
@@ -80,8 +212,8 @@ bool isElementwiseConsumer(linalg::GenericOp consumer, Value buffer) {
   return readsBuffer;
 }
 
-/// Moves the op defining `v` (and, first, those defining its operands) before `anchor` when it
-/// lies after it in the same block: the fused kernel, at the anchor, uses the consumer's buffers.
+} // namespace
+
 void hoistDefinition(Value v, Operation *anchor) {
   Operation *def = v.getDefiningOp();
   if (!def || def->getBlock() != anchor->getBlock() || def->isBeforeInBlock(anchor))
@@ -90,8 +222,6 @@ void hoistDefinition(Value v, Operation *anchor) {
     hoistDefinition(operand, anchor);
   def->moveBefore(anchor);
 }
-
-} // namespace
 
 int fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer, Operation *kernel,
                              Value buffer, ValueRange indices, Value value) {

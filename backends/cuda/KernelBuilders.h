@@ -2,8 +2,11 @@
 #ifndef TERN_BACKENDS_CUDA_KERNELBUILDERS_H
 #define TERN_BACKENDS_CUDA_KERNELBUILDERS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace tern::cuda {
 
@@ -31,6 +34,10 @@ mlir::Value warpReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value
 /// reading the buffer. std::nullopt (and nothing changed) otherwise.
 std::optional<mlir::Value> takeInitialFill(mlir::Value buffer, mlir::Operation *consumer);
 
+/// Moves the op defining `v` (and, first, those defining its operands) before `anchor` when it
+/// lies after it in the same block, so that an op placed at the anchor can use `v`.
+void hoistDefinition(mlir::Value v, mlir::Operation *anchor);
+
 /// Fuses the elementwise work that follows a reducing kernel into it. `producer` is the op being
 /// replaced by `kernel` (placed just before it); inside the kernel, the thread that has just stored
 /// `value` at `indices` of `buffer`
@@ -42,6 +49,41 @@ std::optional<mlir::Value> takeInitialFill(mlir::Value buffer, mlir::Operation *
 int fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *producer,
                              mlir::Operation *kernel, mlir::Value buffer, mlir::ValueRange indices,
                              mlir::Value value);
+
+
+/// A reducing linalg.generic the GPU passes can split over threads: its innermost loop is its only
+/// reduction, and its body folds each element into the one output with `combiner` (an associative
+/// arith op: addf, addi, maximumf, minimumf, maxnumf, minnumf, maxsi, minsi), f32 or i32.
+struct RowReduction {
+  mlir::Operation *combiner; // in the generic's body: combiner(element, %out)
+  unsigned outOperand;       // which operand of the combiner is %out
+  mlir::arith::AtomicRMWKind kind;
+};
+std::optional<RowReduction> matchRowReduction(mlir::linalg::GenericOp op);
+
+/// combiner(element, acc) in the operand order of the reduction's combiner.
+mlir::Value combine(mlir::OpBuilder &b, const RowReduction &r, mlir::Value element,
+                    mlir::Value acc);
+
+/// The indices an indexing map gives for the loop induction variables.
+llvm::SmallVector<mlir::Value> applyMap(mlir::OpBuilder &b, mlir::Location loc,
+                                        mlir::AffineMap map, mlir::ValueRange ivs);
+
+/// One iteration `ivs` of a linalg op's body, built at the builder: the block arguments of memref
+/// operands are loaded through their indexing maps (outputs only when the body reads them), scalar
+/// operands are used as they are, `linalg.index` gives the iteration's index, and every body op but
+/// `skip` is cloned. Returns the mapping, from which the yielded values can be looked up.
+mlir::IRMapping buildIteration(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp op,
+                               mlir::ValueRange ivs, mlir::Operation *skip = nullptr);
+
+/// Combines `value` over the whole block: across each warp with shuffles, then across the warps
+/// through `partials` (workgroup memory, one slot per warp); `atTotal` is built where thread 0
+/// holds the total. `tid` is the thread's index in the 1-D block of `blockSize` threads and
+/// `identity` the value that leaves any element unchanged.
+void blockReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, mlir::Value partials,
+                 mlir::Value tid, int64_t blockSize, mlir::Value identity,
+                 llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine,
+                 llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)> atTotal);
 
 } // namespace tern::cuda
 

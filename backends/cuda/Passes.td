@@ -47,6 +47,52 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];
 }
 
+def TernGPUFuseElementwise : Pass<"tern-gpu-fuse-elementwise"> {
+  let summary = "Linalg elementwise fusion that keeps the ternary accumulates whole";
+  let description = [{
+    Upstream's elementwise fusion of linalg ops on tensors (a producer with
+    one use is folded into its consumer), except into the generic of a
+    `tern.ternary_accumulate` (marked by convert-tern-to-linalg): with static
+    shapes (a decode step) upstream's pass folds the int8 quantization into
+    it, and `tern-gpu-ternary-matvec` then no longer sees an accumulate over
+    int8 activations. The quantization stays a separate op, which
+    `tern-gpu-block-fusion` runs with the rest of the small ops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect"];
+}
+
+def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
+  let summary = "One single-block kernel for each run of small ops between matrix products";
+  let description = [{
+    A decode step does little besides its matrix products: between two of
+    them lie norms, quantization, gates and the recurrence over one row of a
+    few thousand elements, which the other passes give one kernel each (a
+    2.7B model's step had about 40 kernels per layer, each costing a few
+    microseconds of launch and drain for a few kilobytes of work). This pass
+    puts each maximal run of such ops into one `gpu.launch` of a single block:
+    its threads run the ops in order, with a `gpu.barrier` between ops, each
+    all-parallel op split over the threads, each reduction (the shapes
+    `tern-gpu-row-reductions` takes, at most `max-outputs` outputs) combined
+    over the block. A run is a sequence of linalg ops on memrefs of static
+    shape with at most `max-elements` iterations each; allocations, views and
+    constants between them stay before the kernel and deallocations move
+    after it; any other op (a matrix-product kernel, a call) ends the run.
+    Runs of fewer than two ops are left to the other passes. Ops with dynamic
+    shapes (a prefill of any length) are never taken: only functions whose
+    shapes are known, such as a decode step after `tern-specialize-calls`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"1024",
+           "threads of the block (a multiple of 32, at most 1024)">,
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"65536",
+           "largest iteration space of an op that joins a run">,
+    Option<"maxOutputs", "max-outputs", "int64_t", /*default=*/"8",
+           "most outputs of a reduction that joins a run (each is a block-wide reduction)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect"];
+}
+
 def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp"> {
   let summary = "One thread block per output of a reducing linalg.generic";
   let description = [{

@@ -91,6 +91,9 @@ struct Backend {
   std::function<int(mlir::ModuleOp, const DriverContext &)> compile;
   /// The trit layout (#tern.packing) the pack stage uses when --packing is not given.
   const char *defaultPacking = "two_bit";
+  /// When set, the layout for `--target=NAME` instead of defaultPacking (the
+  /// CPU backend's layout depends on the target's ISA).
+  std::function<std::string(llvm::StringRef target)> defaultPackingFor;
 };
 
 } // namespace tern

@@ -16,6 +16,8 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <cstring>
 
 using namespace mlir;
@@ -32,8 +34,9 @@ public:
     auto module = ModuleOp::create(UnknownLoc::get(&ctx));
     module->setAttr("tern.model_type", b.getStringAttr(config.modelType));
     b.setInsertionPointToEnd(module.getBody());
-    func::FuncOp prefill = buildForward(kPrefillFunction, ShapedType::kDynamic);
+    func::FuncOp prefill = buildForward(kPrefillFunction, StateLayout::Sequence);
     buildDecode(prefill);
+    buildForward(kDecodeBatchFunction, StateLayout::Batch);
     return module;
   }
 
@@ -45,11 +48,31 @@ private:
   Location loc = UnknownLoc::get(&ctx);
   Type f32 = b.getF32Type();
 
+  /// How a function's recurrent state is laid out: one sequence's [L, H],
+  /// scanned over its T tokens (prefill), or [B, L, H] for B sequences of one
+  /// token each (batch decode: token b belongs to sequence b).
+  enum class StateLayout { Sequence, Batch };
+
+  /// Every function reads a checkpoint tensor through the same attribute, so
+  /// that ternarize, pack and bufferization share one copy of it.
+  llvm::StringMap<TypedAttr> constants;
+
   Location nameLoc(StringRef name) { return NameLoc::get(b.getStringAttr(name)); }
+
+  Value constant(StringRef name, function_ref<TypedAttr()> make) {
+    auto [it, added] = constants.try_emplace(name);
+    if (added)
+      it->second = make();
+    return arith::ConstantOp::create(b, nameLoc(name), it->second);
+  }
 
   /// A tensor of the checkpoint as it is stored (bf16 stays bf16): a dense
   /// resource pointing at the mapped bytes when they are aligned.
   Value storedTensor(StringRef name) {
+    return constant(name, [&] { return storedTensorAttr(name); });
+  }
+
+  TypedAttr storedTensorAttr(StringRef name) {
     const TensorView &t = ckpt.tensor(name);
     Type elementType = t.dtype == DType::BF16 ? Type(b.getBF16Type())
                        : t.dtype == DType::F16 ? Type(b.getF16Type())
@@ -61,18 +84,19 @@ private:
         reinterpret_cast<uintptr_t>(bytes.data()) % align == 0
             ? UnmanagedAsmResourceBlob::allocateWithAlign(bytes, align)
             : HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align, false);
-    auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
-    return arith::ConstantOp::create(b, nameLoc(name), attr);
+    return DenseResourceElementsAttr::get(type, name, std::move(blob));
   }
 
   /// A tensor converted to f32 (norm weights, lower bounds).
   Value f32Tensor(StringRef name) {
-    const TensorView &t = ckpt.tensor(name);
-    auto type = RankedTensorType::get(t.shape, f32);
-    ElementsAttr attr = mlir::tern::makeElementsAttr(type, name, [&](MutableArrayRef<char> out) {
-      t.toFloat32(reinterpret_cast<float *>(out.data()));
+    return constant(name, [&] {
+      const TensorView &t = ckpt.tensor(name);
+      auto type = RankedTensorType::get(t.shape, f32);
+      ElementsAttr attr = mlir::tern::makeElementsAttr(type, name, [&](MutableArrayRef<char> out) {
+        t.toFloat32(reinterpret_cast<float *>(out.data()));
+      });
+      return cast<TypedAttr>(attr);
     });
-    return arith::ConstantOp::create(b, nameLoc(name), cast<TypedAttr>(attr));
   }
 
   Value rmsNorm(Value x, StringRef weightName) {
@@ -109,10 +133,36 @@ private:
     return tensor::InsertSliceOp::create(b, loc, rowValue, matrix, offsets, sizes, strides);
   }
 
-  func::FuncOp buildForward(StringRef name, int64_t tokens) {
+  /// Layer `i` of a [B, L, H] state: the [B, H] states of that layer.
+  Value layerOfBatch(Value state, int64_t i) {
+    int64_t h = cast<ShapedType>(state.getType()).getDimSize(2);
+    auto sliceType = RankedTensorType::get({ShapedType::kDynamic, h}, f32);
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(i), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, state, 0), b.getIndexAttr(1),
+                                    b.getIndexAttr(h)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, sliceType, state, offsets, sizes, strides);
+  }
+
+  Value insertLayerOfBatch(Value layer, Value state, int64_t i) {
+    int64_t h = cast<ShapedType>(state.getType()).getDimSize(2);
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(i), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, layer, 0), b.getIndexAttr(1),
+                                    b.getIndexAttr(h)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(b, loc, layer, state, offsets, sizes, strides);
+  }
+
+  /// The whole model over a dynamic number of rows: prefill's T tokens of one
+  /// sequence, or batch decode's one token of each of B sequences. Only the
+  /// state and the recurrence differ; every other op works row by row.
+  func::FuncOp buildForward(StringRef name, StateLayout layout) {
     int64_t L = config.numLayers, H = config.hiddenSize, V = config.vocabSize;
+    const bool batch = layout == StateLayout::Batch;
+    const int64_t tokens = ShapedType::kDynamic;
     auto idsType = RankedTensorType::get({tokens}, b.getI32Type());
-    auto stateType = RankedTensorType::get({L, H}, f32);
+    auto stateType = batch ? RankedTensorType::get({ShapedType::kDynamic, L, H}, f32)
+                           : RankedTensorType::get({L, H}, f32);
     auto logitsType = RankedTensorType::get({tokens, V}, f32);
     auto fn = func::FuncOp::create(b, loc, name,
                                    b.getFunctionType({idsType, stateType}, {logitsType, stateType}));
@@ -129,7 +179,15 @@ private:
       Value raw = f32Tensor("model.lower_bounds");
       lowerBounds = mlir::tern::LowerBoundsOp::create(b, nameLoc("model.lower_bounds"), raw.getType(), raw);
     }
-    Value newState = tensor::EmptyOp::create(b, loc, stateType.getShape(), f32);
+    Value newState;
+    if (batch)
+      newState = tensor::EmptyOp::create(
+          b, loc,
+          SmallVector<OpFoldResult>{tensor::getMixedSize(b, loc, state, 0), b.getIndexAttr(L),
+                                    b.getIndexAttr(H)},
+          f32);
+    else
+      newState = tensor::EmptyOp::create(b, loc, stateType.getShape(), f32);
 
     for (int64_t i = 0; i < L; ++i) {
       std::string p = "model.layers." + std::to_string(i);
@@ -140,12 +198,21 @@ private:
       Value fz = bitLinear(x, p + ".attn.f_proj");
       Value lb = (lowerBounds && i > 0) ? row(lowerBounds, i) : Value();
       Value f = mlir::tern::ForgetGateOp::create(b, nameLoc(p + ".attn.forget"), fz.getType(), fz, lb);
-      auto gru = mlir::tern::MLGRUOp::create(b, nameLoc(p + ".attn"), a.getType(), row(state, i).getType(),
-                                       a, f, row(state, i));
-      newState = insertRow(gru.getFinalState(), newState, i);
+      Value hidden;
+      if (batch) {
+        // Each sequence steps from its own previous state.
+        hidden = mlir::tern::MLGRUStepOp::create(b, nameLoc(p + ".attn"), a.getType(), a, f,
+                                                 layerOfBatch(state, i));
+        newState = insertLayerOfBatch(hidden, newState, i);
+      } else {
+        auto gru = mlir::tern::MLGRUOp::create(b, nameLoc(p + ".attn"), a.getType(),
+                                               row(state, i).getType(), a, f, row(state, i));
+        newState = insertRow(gru.getFinalState(), newState, i);
+        hidden = gru.getHidden();
+      }
       Value g = bitLinear(x, p + ".attn.g_proj");
       Value o = mlir::tern::SwishGateNormOp::create(b, nameLoc(p + ".attn.g_norm"), g.getType(), g,
-                                              gru.getHidden(), f32Tensor(p + ".attn.g_norm.weight"),
+                                              hidden, f32Tensor(p + ".attn.g_norm.weight"),
                                               b.getF32FloatAttr(float(config.rmsNormEps)));
       Value r = arith::AddFOp::create(b, loc, residual, bitLinear(o, p + ".attn.o_proj"));
       // channel mixer: GLU

@@ -47,6 +47,19 @@ void decodeRow(const tern_ternary_args &a, int64_t n, int64_t k0, int64_t count,
       }
       return;
     }
+    case TERN_LAYOUT_BASE3_TILED: {
+      static const uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+      const int64_t chunks = ceilDiv(a.K, TERN_BASE3_TILE_COLS);
+      const uint8_t *group = a.w + (n / TERN_TILE_ROWS) * chunks * TERN_TILE_BYTES;
+      const int64_t r = n % TERN_TILE_ROWS;
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t k = k0 + i;
+        int64_t c = k / TERN_BASE3_TILE_COLS, j = (k % TERN_BASE3_TILE_COLS) / 4;
+        uint8_t byte = group[c * TERN_TILE_BYTES + 4 * r + k % 4];
+        out[i] = int8_t((byte / kPow3[j]) % 3 - 1);
+      }
+      return;
+    }
   }
 }
 
@@ -59,6 +72,8 @@ extern "C" int64_t tern_packed_bytes(tern_trit_layout layout, int64_t N, int64_t
     case TERN_LAYOUT_BASE3: return N * ceilDiv(K, 5);
     case TERN_LAYOUT_TWO_BIT_TILED:
       return ceilDiv(N, TERN_TILE_ROWS) * ceilDiv(K, TERN_TILE_COLS) * TERN_TILE_BYTES;
+    case TERN_LAYOUT_BASE3_TILED:
+      return ceilDiv(N, TERN_TILE_ROWS) * ceilDiv(K, TERN_BASE3_TILE_COLS) * TERN_TILE_BYTES;
   }
   return -1;
 }

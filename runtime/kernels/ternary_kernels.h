@@ -5,7 +5,7 @@
  * `<op>_<arch>_<isa>`. Every kernel computes exactly the same integers as the generic one (sums of
  * int8 values, no rounding), so they are interchangeable; which one runs is decided at run time from
  * the CPU's features (runtime/src/kernel_dispatch.cpp). A kernel handles output rows
- * [row_begin, row_end), so a thread pool can split the rows of one call; for the tiled layout
+ * [row_begin, row_end), so a thread pool can split the rows of one call; for the tiled layouts
  * row_begin must be a multiple of TERN_TILE_ROWS (or equal row_end).
  *
  * Layouts (dialects/Tern/IR/TernAttrs.td is the definition; dialects/Tern/IR/Packing.cpp writes them):
@@ -18,6 +18,11 @@
  *    2*j and 2*j+1, the code (trit + 1) of row 16*g + r, column 16*c + 4*j + i. So bit pair j of a
  *    chunk, masked out, is a 16 rows x 4 columns block of unsigned bytes: one VNNI (vpdpbusd) or
  *    dotprod (udot/sdot) operand against 4 broadcast activation bytes, with no shuffles.
+ *  - BASE3_TILED: as TWO_BIT_TILED with 20 columns per 64-byte chunk (1.6 bits per trit): K in
+ *    chunks of 20 (padded with zero trits), group g is 64 * ceil(K/20) bytes; byte 4*r + i of a
+ *    chunk is sum_j (trit + 1) * 3^j (j = 0..4) over row 16*g + r, columns 20*c + 4*j + i. So
+ *    base-3 digit j of a chunk is a 16 x 4 block, one vpdpbusd as bit pair j of TWO_BIT_TILED.
+ *    Decode reads 0.8x the bytes of TWO_BIT_TILED (docs/performance.md, "Weight layout").
  */
 #ifndef TERN_RUNTIME_KERNELS_TERNARY_KERNELS_H
 #define TERN_RUNTIME_KERNELS_TERNARY_KERNELS_H
@@ -33,9 +38,12 @@ typedef enum tern_trit_layout {
   TERN_LAYOUT_TWO_BIT = 1,
   TERN_LAYOUT_BASE3 = 2,
   TERN_LAYOUT_TWO_BIT_TILED = 3,
+  TERN_LAYOUT_BASE3_TILED = 4,
 } tern_trit_layout;
 
 enum { TERN_TILE_ROWS = 16, TERN_TILE_COLS = 16, TERN_TILE_BYTES = 64 };
+/* Columns per 64-byte chunk of BASE3_TILED (its rows and bytes per chunk are TWO_BIT_TILED's). */
+enum { TERN_BASE3_TILE_COLS = 20 };
 
 /* The largest K the SIMD kernels take: their int32 lanes hold up to 64 * 2 * 128 * K before the
  * final scaling. Larger K goes to the generic kernel (the dispatcher checks). */
@@ -83,6 +91,13 @@ void ternary_gemm_x86_64_avx512_vnni_halide(const tern_ternary_args *args, int64
                                             int64_t row_end);
 void ternary_gemm_arm_64_dotprod(const tern_ternary_args *args, int64_t row_begin,
                                  int64_t row_end);
+
+/* BASE3_TILED only, x86-64 with AVX-512 F/BW/VL + VNNI + VBMI (vpermi2b decodes the digits).
+ * gemv: T == 1 (decode); gemm: any T (prefill). */
+void ternary_gemv_x86_64_avx512_vbmi(const tern_ternary_args *args, int64_t row_begin,
+                                     int64_t row_end);
+void ternary_gemm_x86_64_avx512_vbmi(const tern_ternary_args *args, int64_t row_begin,
+                                     int64_t row_end);
 
 #ifdef __cplusplus
 }

@@ -169,6 +169,11 @@ bool parseModelMembers(const OrderedJson &root, ArtifactManifest *m, std::string
       !requireString(*entryPoints, "prefill", "entry_points.prefill", &m->prefillSymbol, why) ||
       !requireString(*entryPoints, "decode", "entry_points.decode", &m->decodeSymbol, why))
     return false;
+  // Optional: artifacts compiled before batch decode existed lack it.
+  if (member(*entryPoints, "decode_batch") &&
+      !requireString(*entryPoints, "decode_batch", "entry_points.decode_batch",
+                     &m->decodeBatchSymbol, why))
+    return false;
 
   // The runtime allocates the recurrent state from model.*; state.* must agree with it.
   const OrderedJson *state = nullptr;

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <string>
 
+#include "batch.h"
 #include "model.h"
 
 #ifndef TERN_VERSION
@@ -21,6 +22,10 @@ struct tern_model {
 
 struct tern_session {
   tern::Session session;
+};
+
+struct tern_batch {
+  std::unique_ptr<tern::Batch> batch;
 };
 
 namespace {
@@ -175,6 +180,69 @@ tern_status tern_session_get_state(const tern_session *session, float *state_out
   if (count != state.size()) return TERN_ERROR_INVALID_ARGUMENT;
   std::memcpy(state_out, state.data(), sizeof(float) * count);
   return TERN_OK;
+}
+
+tern_status tern_batch_create(tern_model *model, size_t batch_size, tern_batch **batch, char *errbuf,
+                              size_t errlen) {
+  clearError(errbuf, errlen);
+  if (!batch) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "batch is null");
+  *batch = nullptr;
+  if (!model) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "model is null");
+  try {
+    std::string error;
+    bool badInput = false;
+    std::unique_ptr<tern::Batch> made = tern::Batch::create(model->model, batch_size, &badInput, &error);
+    if (!made)
+      return report(errbuf, errlen, badInput ? TERN_ERROR_INVALID_ARGUMENT : TERN_ERROR_EXECUTION,
+                    error);
+    *batch = new tern_batch{std::move(made)};
+    return TERN_OK;
+  } catch (const std::bad_alloc &) {
+    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+void tern_batch_destroy(tern_batch *batch) { delete batch; }
+
+size_t tern_batch_size(const tern_batch *batch) { return batch ? batch->batch->size() : 0; }
+
+tern_status tern_batch_reset(tern_batch *batch, size_t index) {
+  if (!batch) return TERN_ERROR_INVALID_ARGUMENT;
+  const size_t size = batch->batch->size();
+  if (index != TERN_BATCH_ALL && index >= size) return TERN_ERROR_INVALID_ARGUMENT;
+  std::string error;
+  return batch->batch->reset(index == TERN_BATCH_ALL ? size : index, &error) ? TERN_OK
+                                                                             : TERN_ERROR_EXECUTION;
+}
+
+tern_status tern_batch_step(tern_batch *batch, const int32_t *ids, size_t n, float *logits_out,
+                            char *errbuf, size_t errlen) {
+  clearError(errbuf, errlen);
+  if (!batch) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "batch is null");
+  try {
+    std::string error;
+    switch (batch->batch->step(ids, n, logits_out, &error)) {
+      case tern::RunOutcome::Ok: return TERN_OK;
+      case tern::RunOutcome::BadInput:
+        return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
+      case tern::RunOutcome::BrokenAbi:
+        return report(errbuf, errlen, TERN_ERROR_EXECUTION, error);
+    }
+    return TERN_ERROR_EXECUTION;
+  } catch (const std::bad_alloc &) {
+    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return report(errbuf, errlen, TERN_ERROR_EXECUTION, e.what());
+  }
+}
+
+tern_status tern_batch_get_state(const tern_batch *batch, size_t index, float *state_out,
+                                 size_t count) {
+  if (!batch || !state_out || index >= batch->batch->size() ||
+      count != batch->batch->model().stateElements())
+    return TERN_ERROR_INVALID_ARGUMENT;
+  std::string error;
+  return batch->batch->readState(index, state_out, &error) ? TERN_OK : TERN_ERROR_EXECUTION;
 }
 
 size_t tern_model_function_count(const tern_model *model) {

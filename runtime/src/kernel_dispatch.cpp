@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "memref_abi.h"
 #include "row_kernels.h"
@@ -24,6 +25,7 @@ bool cpuHasAvx512Vnni() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
+bool cpuHasAvx512Vbmi() { return cpuHasAvx512Vnni() && __builtin_cpu_supports("avx512vbmi"); }
 #endif
 #if defined(TERN_KERNELS_ARM_64)
 bool cpuHasDotprod() { return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0; }
@@ -60,6 +62,21 @@ const char *envOr(const char *name) {
   return value && *value ? value : nullptr;
 }
 
+// An artifact packed for a CPU with the layout's SIMD kernels (base3_tiled: AVX-512 VBMI) still
+// runs elsewhere, exactly, on the generic kernel, many times slower: say so once per process.
+void warnIfGenericOnThisCpu(tern_trit_layout layout) {
+  static std::once_flag once;
+  std::call_once(once, [layout] {
+    if (cpuHasSimdKernelsFor(layout)) return;
+    std::fprintf(stderr,
+                 "tern runtime: warning: this model's weights are %s, whose fast kernels need "
+                 "AVX-512 VBMI + VNNI, which this CPU or build lacks; the generic kernel runs them "
+                 "(exact, much slower). Compile for this CPU with --target host, or with "
+                 "--packing two_bit_tiled.\n",
+                 layout == TERN_LAYOUT_BASE3_TILED ? "base3_tiled" : "tiled");
+  });
+}
+
 // Generated code's entry for one layout: the memref descriptors of x [T, K] i8, the packed weights
 // (i8) and out [T, N] i32, as convert-linalg-to-std passes them (any offset and strides; rows must
 // be contiguous, which bufferization guarantees for these buffers).
@@ -81,6 +98,7 @@ void ternaryMatmulEntry(const KernelContext *context, MemRefDescriptor<int8_t, 2
   args.K = x->sizes[1];
   args.N = out->sizes[1];
   args.layout = Layout;
+  if (Layout == TERN_LAYOUT_BASE3_TILED) warnIfGenericOnThisCpu(Layout);
   context->ternaryMatmul(args);
 }
 
@@ -108,6 +126,8 @@ const GeneratedKernel kGeneratedKernels[] = {
     {"ternary_matmul_base3", reinterpret_cast<void *>(&ternaryMatmulEntry<TERN_LAYOUT_BASE3>)},
     {"ternary_matmul_two_bit_tiled",
      reinterpret_cast<void *>(&ternaryMatmulEntry<TERN_LAYOUT_TWO_BIT_TILED>)},
+    {"ternary_matmul_base3_tiled",
+     reinterpret_cast<void *>(&ternaryMatmulEntry<TERN_LAYOUT_BASE3_TILED>)},
     {"row_sum_of_squares_f32", reinterpret_cast<void *>(&rowSumOfSquaresEntry)},
 };
 
@@ -117,23 +137,55 @@ const std::vector<KernelIsa> &kernelIsas() {
   static const std::vector<KernelIsa> isas = {
 #if defined(TERN_KERNELS_X86_64) && defined(TERN_KERNELS_HALIDE)
       // Halide's schedules match the hand-written gemv and beat its gemm (docs/performance.md).
-      {"avx512_vnni", ternary_gemv_x86_64_avx512_vnni_halide,
-       ternary_gemm_x86_64_avx512_vnni_halide, cpuHasAvx512Vnni},
-      {"avx512_vnni_intrinsics", ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni,
+      // avx512_vbmi: the same two_bit_tiled kernels, and base3_tiled's (VBMI decodes the digits).
+      {"avx512_vbmi",
+       {ternary_gemv_x86_64_avx512_vnni_halide, ternary_gemm_x86_64_avx512_vnni_halide},
+       {ternary_gemv_x86_64_avx512_vbmi, ternary_gemm_x86_64_avx512_vbmi},
+       cpuHasAvx512Vbmi},
+      {"avx512_vnni",
+       {ternary_gemv_x86_64_avx512_vnni_halide, ternary_gemm_x86_64_avx512_vnni_halide},
+       {nullptr, nullptr},
+       cpuHasAvx512Vnni},
+      {"avx512_vnni_intrinsics",
+       {ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni},
+       {nullptr, nullptr},
        cpuHasAvx512Vnni},
 #elif defined(TERN_KERNELS_X86_64)
-      {"avx512_vnni", ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni,
+      {"avx512_vbmi",
+       {ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni},
+       {ternary_gemv_x86_64_avx512_vbmi, ternary_gemm_x86_64_avx512_vbmi},
+       cpuHasAvx512Vbmi},
+      {"avx512_vnni",
+       {ternary_gemv_x86_64_avx512_vnni, ternary_gemm_x86_64_avx512_vnni},
+       {nullptr, nullptr},
        cpuHasAvx512Vnni},
 #endif
 #if defined(TERN_KERNELS_X86_64)
-      {"avx2", ternary_gemv_x86_64_avx2, ternary_gemm_x86_64_avx2, cpuHasAvx2},
+      {"avx2", {ternary_gemv_x86_64_avx2, ternary_gemm_x86_64_avx2}, {nullptr, nullptr},
+       cpuHasAvx2},
 #endif
 #if defined(TERN_KERNELS_ARM_64)
-      {"arm_dotprod", ternary_gemv_arm_64_dotprod, ternary_gemm_arm_64_dotprod, cpuHasDotprod},
+      {"arm_dotprod", {ternary_gemv_arm_64_dotprod, ternary_gemm_arm_64_dotprod},
+       {nullptr, nullptr}, cpuHasDotprod},
 #endif
-      {"generic", ternary_matmul_generic, ternary_matmul_generic, always},
+      {"generic", {ternary_matmul_generic, ternary_matmul_generic},
+       {ternary_matmul_generic, ternary_matmul_generic}, always},
   };
   return isas;
+}
+
+tern_ternary_kernel KernelIsa::kernelFor(tern_trit_layout layout, int64_t T) const {
+  const TiledKernels *kernels = layout == TERN_LAYOUT_TWO_BIT_TILED ? &twoBitTiled
+                                : layout == TERN_LAYOUT_BASE3_TILED ? &base3Tiled
+                                                                    : nullptr;
+  if (!kernels || kernels->gemv == ternary_matmul_generic) return nullptr;
+  return T == 1 ? kernels->gemv : kernels->gemm;
+}
+
+bool cpuHasSimdKernelsFor(tern_trit_layout layout) {
+  for (const KernelIsa &isa : kernelIsas())
+    if (isa.supportedByCpu() && isa.kernelFor(layout, 1)) return true;
+  return false;
 }
 
 const KernelIsa &bestKernelIsa() {
@@ -186,10 +238,13 @@ void KernelContext::setThreads(int threads) {
 
 void KernelContext::ternaryMatmul(const tern_ternary_args &args) const {
   if (args.T <= 0 || args.N <= 0 || args.K <= 0) return;
-  const bool tiled = args.layout == TERN_LAYOUT_TWO_BIT_TILED && args.K <= TERN_SIMD_MAX_K;
+  const tern_ternary_kernel simd =
+      args.K <= TERN_SIMD_MAX_K ? isa_->kernelFor(args.layout, args.T) : nullptr;
+  const bool tiled = args.layout == TERN_LAYOUT_TWO_BIT_TILED ||
+                     args.layout == TERN_LAYOUT_BASE3_TILED;
   MatmulJob job;
   job.args = &args;
-  job.kernel = !tiled ? ternary_matmul_generic : args.T == 1 ? isa_->gemv : isa_->gemm;
+  job.kernel = simd ? simd : ternary_matmul_generic;
   job.unit = tiled ? TERN_TILE_ROWS : 1;
   job.units = (args.N + job.unit - 1) / job.unit;
   const int64_t work = tern_packed_bytes(args.layout, args.N, args.K) * args.T;
@@ -199,7 +254,7 @@ void KernelContext::ternaryMatmul(const tern_ternary_args &args) const {
   }
   job.tasks = std::min<int64_t>(job.units, kTasksPerThread * pool_->threads());
   // The row sums of x, once for every task (the SIMD kernels would each compute them).
-  if (tiled && !args.x_sums && args.T <= kMaxSharedSums) {
+  if (simd && !args.x_sums && args.T <= kMaxSharedSums) {
     int32_t sums[kMaxSharedSums];
     for (int64_t t = 0; t < args.T; ++t) {
       const int8_t *x = args.x + t * args.x_stride;

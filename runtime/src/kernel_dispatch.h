@@ -19,19 +19,32 @@
 
 namespace tern {
 
-// One instruction set's kernels for the two_bit_tiled layout (other layouts always run the generic
-// kernel).
-struct KernelIsa {
-  const char *name;  // "generic", "avx2", "avx512_vnni", "arm_dotprod"
+// An instruction set's kernels for one tiled layout: gemv for one token (decode), gemm for any
+// number (prefill). Null: this ISA runs the layout with the generic kernel.
+struct TiledKernels {
   tern_ternary_kernel gemv;
   tern_ternary_kernel gemm;
+};
+
+// One instruction set's kernels for the tiled layouts (the row-major layouts always run the
+// generic kernel).
+struct KernelIsa {
+  const char *name;  // "generic", "avx2", "avx512_vnni", "avx512_vbmi", "arm_dotprod", ...
+  TiledKernels twoBitTiled;
+  TiledKernels base3Tiled;  // only where the CPU has AVX-512 VBMI (ternary_kernels.h)
   bool (*supportedByCpu)();
+
+  // The SIMD kernel this ISA runs for `layout` and T tokens, or nullptr: the generic kernel.
+  tern_ternary_kernel kernelFor(tern_trit_layout layout, int64_t T) const;
 };
 
 // The ISAs built into this runtime, best first; the last one is "generic".
 const std::vector<KernelIsa> &kernelIsas();
 // The best ISA this CPU supports.
 const KernelIsa &bestKernelIsa();
+// Whether some ISA that this build has and this CPU supports has SIMD kernels for `layout`
+// (base3_tiled needs AVX-512 VBMI; elsewhere it runs the generic kernel).
+bool cpuHasSimdKernelsFor(tern_trit_layout layout);
 // The ISA named `name` if it is built in and this CPU supports it; otherwise nullptr and *error says
 // which names are possible here.
 const KernelIsa *findKernelIsa(const std::string &name, std::string *error);

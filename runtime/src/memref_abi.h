@@ -30,9 +30,20 @@ struct EntryPointResults {
 using EntryPoint = void (*)(EntryPointResults *out, WeightsMemRef *weights, IdsMemRef *ids,
                             FloatMemRef2 *stateIn);
 
+// `_mlir_ciface_tern_decode_batch`: one token of each of B sequences (ids [B]) and their states
+// [B, L, H]; results are logits [B, V] and the new states [B, L, H].
+using FloatMemRef3 = MemRefDescriptor<float, 3>;
+struct BatchEntryPointResults {
+  FloatMemRef2 logits;
+  FloatMemRef3 state;
+};
+using BatchEntryPoint = void (*)(BatchEntryPointResults *out, WeightsMemRef *weights, IdsMemRef *ids,
+                                 FloatMemRef3 *statesIn);
+
 static_assert(sizeof(MemRefDescriptor<float, 1>) == 40, "memref descriptor layout");
 static_assert(sizeof(FloatMemRef2) == 56, "memref descriptor layout");
 static_assert(sizeof(EntryPointResults) == 112, "results struct layout");
+static_assert(sizeof(BatchEntryPointResults) == 128, "results struct layout");
 
 }  // namespace tern
 

@@ -246,6 +246,15 @@ std::shared_ptr<const Model> Model::open(const std::string &path, std::string *e
   // dlsym returns object pointers; POSIX guarantees they convert to function pointers.
   model->prefill_ = reinterpret_cast<EntryPoint>(prefill);
   model->decode_ = reinterpret_cast<EntryPoint>(decode);
+  // Optional (older artifacts lack it): batch.h says so only when a batch is asked for.
+  if (const std::string &symbol = artifact.manifest().decodeBatchSymbol; !symbol.empty()) {
+    void *batch = model->code_->symbol(symbol, &why);
+    if (!batch) {
+      *error = path + ": " + why;
+      return nullptr;
+    }
+    model->decodeBatch_ = reinterpret_cast<BatchEntryPoint>(batch);
+  }
   if (onCuda) {
     const ArtifactManifest &m = artifact.manifest();
     model->cuda_ = cuda::CudaModel::create(*device, model->weightsData(), model->weightsSize(),

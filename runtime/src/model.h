@@ -22,6 +22,7 @@ namespace tern {
 namespace cuda {
 class CudaModel;    // cuda/cuda_model.h: a CUDA artifact's weights on the device
 class CudaSession;  // its per-session stream, device state and decode graph
+class CudaBatch;    // batch.h's states on the device and its batch-decode graph
 }  // namespace cuda
 
 enum class LogitsWanted { None, Last, All };
@@ -67,6 +68,9 @@ class Model {
   RunOutcome run(const int32_t *ids, size_t n, std::vector<float> &state, LogitsWanted wanted,
                  float *logitsOut, std::string *error) const;
 
+  // The batch-decode entry point (batch.h); null for artifacts compiled without one.
+  BatchEntryPoint decodeBatch() const { return decodeBatch_; }
+
  private:
   Model() = default;
   std::unique_ptr<ArtifactFile> artifact_;
@@ -75,6 +79,7 @@ class Model {
   std::unique_ptr<KernelContext> kernels_;
   EntryPoint prefill_ = nullptr;
   EntryPoint decode_ = nullptr;
+  BatchEntryPoint decodeBatch_ = nullptr;
   std::vector<LoadedFunction> functions_;
   std::unique_ptr<cuda::CudaModel> cuda_;
   // --random-weights: made at load, page-aligned like the artifact's section (freed with free()).

@@ -123,6 +123,29 @@ struct Bench {
     if (ok) *tokS = double(tokens) / seconds;
     return ok;
   }
+
+  // `steps` batch-decode steps of `size` sequences (the logits of every step copied out) after 8
+  // warm-up steps (on a GPU the second one captures the graph): seconds per step.
+  bool decodeBatch(int64_t size, int64_t steps, double *stepSeconds) {
+    char errbuf[1024];
+    tern_batch *batch = nullptr;
+    if (tern_batch_create(model, size_t(size), &batch, errbuf, sizeof errbuf) != TERN_OK)
+      return (error = errbuf), false;
+    std::vector<float> logits(size_t(size) * size_t(info.vocab_size));
+    std::vector<int32_t> feed = ids(size * (8 + steps));
+    bool ok = true;
+    auto start = Clock::now();
+    for (int64_t i = 0; ok && i < 8 + steps; ++i) {
+      if (i == 8) start = Clock::now();
+      ok = tern_batch_step(batch, &feed[size_t(i * size)], size_t(size), logits.data(), errbuf,
+                           sizeof errbuf) == TERN_OK;
+    }
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    tern_batch_destroy(batch);
+    if (!ok) return (error = errbuf), false;
+    *stepSeconds = seconds / double(steps);
+    return true;
+  }
 };
 
 }  // namespace
@@ -194,6 +217,17 @@ int runBenchMode(const BenchModeOptions &options) {
   } else {
     result.update(cpuBenchFacts(bench.model, options.modelPath, manifest));
   }
+  nlohmann::json batches = nlohmann::json::object();
+  for (int64_t size : options.batchSizes) {
+    double stepSeconds = 0;
+    if (!bench.decodeBatch(size, options.decodeTokens, &stepSeconds)) {
+      tern_model_close(bench.model);
+      return fail("batch decode of " + std::to_string(size) + " sequences: " + bench.error);
+    }
+    batches[std::to_string(size)] = {{"tok_s", double(size) / stepSeconds},
+                                     {"step_ms", stepSeconds * 1e3}};
+  }
+  if (!options.batchSizes.empty()) result["decode_batch"] = batches;
   tern_model_close(bench.model);
 
   double bytes = bytesPerToken(manifest);
@@ -219,6 +253,12 @@ int runBenchMode(const BenchModeOptions &options) {
                 result["read_gbps"].get<double>(), result["threads"].get<int>(),
                 result["isa"].get<std::string>().c_str(),
                 100 * result["fraction_of_read"].get<double>());
+  for (int64_t size : options.batchSizes) {
+    const nlohmann::json &b = batches[std::to_string(size)];
+    std::printf("decode batch %-4lld %.1f tok/s (%.2f ms per step of %lld tokens)\n",
+                static_cast<long long>(size), b["tok_s"].get<double>(), b["step_ms"].get<double>(),
+                static_cast<long long>(size));
+  }
   if (onCuda)
     std::printf("decode, no graph %.1f tok/s\nhbm (d2d copy)   %.1f GB/s; decode reaches %.1f%%\n",
                 result["decode_tok_s_without_graph"].get<double>(), result["hbm_gbps"].get<double>(),

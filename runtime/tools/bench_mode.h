@@ -16,6 +16,8 @@ struct BenchModeOptions {
   std::vector<int64_t> prefillLengths{128, 512};
   int64_t decodeTokens = 64;
   uint64_t seed = 0;  // the token ids fed
+  // --batch: after the single-sequence numbers, decodeTokens batch-decode steps of each size.
+  std::vector<int64_t> batchSizes;
 };
 
 // Returns the exit status (0, or 1 with "tern-run: error: ..." on stderr).

@@ -17,6 +17,7 @@
 #include "sampler.h"
 #include "tern/artifact.h"
 #include "tern/runtime.h"
+#include "batch_mode.h"
 #include "bench_mode.h"
 #include "function_mode.h"
 #include "text_mode.h"
@@ -58,6 +59,11 @@ const char kHelp[] =
     "        prefill IDS, then generate N tokens one at a time, feeding each back; print the\n"
     "        generated ids on one line of stdout, comma-separated (may be combined with\n"
     "        --logits-out, which then holds the prefill logits)\n"
+    "  --tokens IDS --tokens IDS [--tokens IDS ...] --logits-out FILE.npy\n"
+    "        batch decode: the sequences (all of one length T) run in lock-step through the\n"
+    "        model's batch decode, one step per position with one token of every sequence;\n"
+    "        writes the logits as float32 .npy of shape [B, T, V] (B = number of --tokens).\n"
+    "        Each sequence's logits equal those of decoding it alone (--decode-steps)\n"
     "  --ppl FILE\n"
     "        perplexity of the token ids in FILE (the model predicts each id from the ones before\n"
     "        it; no BOS is added), printed as \"perplexity: P (N tokens)\", N = ids scored;\n"
@@ -69,10 +75,13 @@ const char kHelp[] =
     "        write its results as DIR/0.npy, DIR/1.npy, ... (one line per result on stdout)\n"
     "\n"
     "Benchmark:\n"
-    "  --bench [--json]\n"
+    "  --bench [--json] [--batch N[,N...]]\n"
     "        prefill (128 and 512 tokens) and decode (64 tokens) speed, bytes per token, effective\n"
     "        GB/s and, on a GPU, the device-to-device copy rate measured in the same run (hbm_gbps);\n"
-    "        --json prints one JSON object\n"
+    "        --json prints one JSON object. --batch N (N >= 1; a comma list for several) then\n"
+    "        times 64 batch-decode steps of N sequences each (after 8 warm-up steps): total\n"
+    "        tokens/s over all sequences and ms per step (JSON: \"decode_batch\": {\"N\":\n"
+    "        {\"tok_s\", \"step_ms\"}})\n"
     "\n"
     "Options:\n"
     "  --device D            cpu, cuda or cuda:N (GPU N); must match the artifact's target, which\n"
@@ -104,6 +113,7 @@ struct Options {
   std::string modelPath;
   bool haveTokens = false;
   std::string tokensText;
+  std::vector<std::string> tokenLists;  // every --tokens; more than one: batch decode
   std::string logitsOut;
   bool generate = false;
   int64_t maxNewTokens = 0;
@@ -122,6 +132,7 @@ struct Options {
   double topP = 1, repeatPenalty = 1;
   // Benchmark (bench_mode.h) and the device.
   bool bench = false, json = false;
+  std::vector<int64_t> batchSizes;  // --batch
   std::string device;
   // The CPU kernels' ISA and thread count (TERN_ISA, TERN_THREADS; docs/runtime.md).
   std::string isa, threads;
@@ -172,6 +183,26 @@ double parsePositive(const std::string &flag, const std::string &text, double ma
   return value;
 }
 
+// --batch: "8" or "8,32"; each size >= 1.
+std::vector<int64_t> parseBatchSizes(const std::string &text) {
+  std::vector<int64_t> sizes;
+  size_t begin = 0;
+  while (true) {
+    size_t comma = text.find(',', begin);
+    std::string item =
+        text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    char *end = nullptr;
+    errno = 0;
+    long long value = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno == ERANGE || value < 1 || value > (1 << 20))
+      throw UsageError{"--batch takes batch sizes from 1 to 1048576 separated by commas, got \"" +
+                       text + "\""};
+    sizes.push_back(value);
+    if (comma == std::string::npos) return sizes;
+    begin = comma + 1;
+  }
+}
+
 // `bundled`: this executable carries its model (ternc --emit=exe), so no MODEL.tern is given.
 Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
   Options options;
@@ -213,6 +244,7 @@ Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
     if (flag == "--tokens") {
       options.haveTokens = true;
       options.tokensText = takeValue();
+      options.tokenLists.push_back(options.tokensText);
     } else if (flag == "--logits-out") {
       options.logitsOut = takeValue();
       if (options.logitsOut.empty()) throw UsageError{"--logits-out needs a file name"};
@@ -248,6 +280,8 @@ Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
       options.bench = true;
     } else if (flag == "--json") {
       options.json = true;
+    } else if (flag == "--batch") {
+      options.batchSizes = parseBatchSizes(takeValue());
     } else if (flag == "--device") {
       options.device = takeValue();
       const std::string &d = options.device;
@@ -290,10 +324,11 @@ Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
     if (!options.function.empty() || options.havePrompt || options.interactive ||
         options.haveTokens || options.generate || !options.logitsOut.empty() ||
         !options.pplFile.empty())
-      throw UsageError{"--bench runs alone (with --json and --device)"};
+      throw UsageError{"--bench runs alone (with --json, --batch and --device)"};
     return options;
   }
   if (options.json) throw UsageError{"--json goes with --bench"};
+  if (!options.batchSizes.empty()) throw UsageError{"--batch goes with --bench"};
   if (!options.function.empty() || !options.inputs.empty() || !options.outputDir.empty()) {
     if (options.function.empty() || options.outputDir.empty())
       throw UsageError{"--function, --input and --output-dir go together (--input once per argument)"};
@@ -305,6 +340,13 @@ Options parseArguments(int argc, char **argv, bool bundled, bool *exitNow) {
   if (options.havePrompt || options.interactive) {
     if (options.haveTokens || !options.logitsOut.empty() || !options.pplFile.empty() || options.decodeSteps)
       throw UsageError{"-p and -i take text: not with --tokens, --logits-out, --ppl or --decode-steps"};
+    return options;
+  }
+  if (options.tokenLists.size() > 1) {
+    if (options.logitsOut.empty() || options.generate || options.decodeSteps ||
+        !options.pplFile.empty())
+      throw UsageError{"--tokens given more than once runs a batch decode: it takes --logits-out, "
+                       "and not --max-new-tokens, --decode-steps or --ppl"};
     return options;
   }
   const bool perplexity = !options.pplFile.empty();
@@ -533,11 +575,14 @@ int main(int argc, char **argv) {
     bench.modelPath = options.modelPath;
     bench.json = options.json;
     bench.seed = options.seed;
+    bench.batchSizes = options.batchSizes;
     return tern::runBenchMode(bench);
   }
   if (!options.function.empty())
     return tern::runFunctionMode({options.modelPath, options.function, options.inputs, options.outputDir});
   if (options.havePrompt || options.interactive)
     return tern::runTextMode(textModeOptions(options), stdin, stdout);
+  if (options.tokenLists.size() > 1)
+    return tern::runBatchMode({options.modelPath, options.tokenLists, options.logitsOut});
   return Runner(options).run();
 }

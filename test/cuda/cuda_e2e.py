@@ -16,7 +16,11 @@ Two steps, because the GPU machine has no compiler and the compiling machine no 
              * greedy continuation == the reference's, up to the first step
                whose reference gap is within 0.05 (after it may diverge);
              * perplexity: mean NLL within 1e-3 of the reference's, relative to
-               its size when above 1.
+               its size when above 1;
+             * batch decode of BATCH sequences (the prompt and BATCH-1 others of
+               its length) in lock-step (eager, then CUDA graph): each
+               sequence's logits against the reference and the CPU backend's
+               batch decode, as prefill above.
   run      both, on a machine with a compiler and a GPU (the lit tests).
 Exits non-zero with "FAIL: ..." on the first failure; prints "OK <case>" per case.
 """
@@ -45,6 +49,15 @@ CASES = {
     "wide": (dict(hidden_size=1024, layers=2, vocab=1000, seed=5), 12, "cuda-sm_90", "two_bit"),
 }
 RTOL_L2, GAP, NEW_TOKENS, PPL_TOKENS = 1e-2, 0.05, 8, 40
+BATCH = 3  # sequences in the batch-decode check
+
+
+def batch_tokens(sequences):
+    """tern-run's batch-decode arguments: one --tokens per sequence."""
+    args = []
+    for seq in sequences:
+        args += ["--tokens", ",".join(map(str, seq))]
+    return args
 
 
 def run(cmd, env=None):
@@ -103,8 +116,11 @@ def prepare(case, work, bindir):
     rng = np.random.default_rng(opts["seed"] + 1000)
     ids = rng.integers(0, opts["vocab"], size=tokens)
     ppl_ids = rng.integers(0, opts["vocab"], size=PPL_TOKENS)
+    batch = [ids.tolist()] + [rng.integers(0, opts["vocab"], size=tokens).tolist()
+                              for _ in range(BATCH - 1)]
     reference = tern_reference.Reference(model)
     logits, state = reference.forward(ids)
+    ref_batch = np.stack([reference.forward(np.array(seq))[0] for seq in batch])
     greedy = reference.greedy(ids, NEW_TOKENS, prefill=(logits, state))
     # the reference's top-1/top-2 gap at each greedy step
     gaps, step_logits, step_state = [], logits[-1], state
@@ -118,14 +134,20 @@ def prepare(case, work, bindir):
                               "--tokens", ",".join(map(str, ids)), "--logits-out",
                               os.path.join(d, "cpu_prefill.npy")],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if cpu.returncode == 0:
+            cpu = subprocess.run([os.path.join(bindir, "tern-run"), os.path.join(d, "cpu.tern"),
+                                  "--logits-out", os.path.join(d, "cpu_batch.npy")] +
+                                 batch_tokens(batch),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         os.remove(os.path.join(d, "cpu.tern"))
     if cpu.returncode != 0:
         why = (cpu.stderr.strip().splitlines() or [f"exit status {cpu.returncode}"])[-1]
         print(f"  (no CPU-backend witness for {case}: {why})")
     np.save(os.path.join(d, "ref_prefill.npy"), logits)
+    np.save(os.path.join(d, "ref_batch.npy"), ref_batch)
     np.savetxt(os.path.join(d, "ppl_ids.txt"), ppl_ids[None, :], fmt="%d")
     with open(os.path.join(d, "expected.json"), "w") as f:
-        json.dump({"ids": ids.tolist(), "greedy": greedy, "greedy_gaps": gaps,
+        json.dump({"ids": ids.tolist(), "batch": batch, "greedy": greedy, "greedy_gaps": gaps,
                    "perplexity": float(reference.perplexity(ppl_ids))}, f)
     shutil.rmtree(model)  # the GPU side needs only the artifact and these results
     print(f"prepared {case}")
@@ -182,6 +204,25 @@ def check(case, work, bindir):
     nll_ours, nll_ref = np.log(ours_ppl), np.log(expected["perplexity"])
     if abs(nll_ours - nll_ref) > 1e-3 * max(1.0, abs(nll_ref)):
         sys.exit(f"FAIL: perplexities differ (mean NLL {nll_ours:.6f} vs {nll_ref:.6f})")
+
+    # batch decode: the first step runs eagerly, the second captures the CUDA graph
+    ref_batch = np.load(os.path.join(d, "ref_batch.npy"))
+    cpu_batch_path = os.path.join(d, "cpu_batch.npy")
+    for graph in ("0", "1"):
+        batch_path = os.path.join(d, f"gpu_batch_graph{graph}.npy")
+        env = dict(os.environ, TERN_CUDA_GRAPH=graph)
+        run(tern_run + ["--logits-out", batch_path] + batch_tokens(expected["batch"]), env=env)
+        batch = np.load(batch_path)
+        if batch.shape != ref_batch.shape:
+            sys.exit(f"FAIL: batch decode logits have shape {batch.shape}, expected {ref_batch.shape}")
+        for b in range(len(batch)):
+            check_logits(f"batch decode (graph={graph}) sequence {b} vs reference", batch[b],
+                         ref_batch[b])
+            if os.path.exists(cpu_batch_path):
+                check_logits(f"batch decode (graph={graph}) sequence {b} vs CPU backend", batch[b],
+                             np.load(cpu_batch_path)[b])
+        err = rel_l2(batch[0], np.load(os.path.join(d, f"gpu_steps_graph{graph}.npy")))
+        print(f"  batch decode (graph={graph}) sequence 0 vs its decode steps: rel_l2={err:.3e}")
     print(f"OK {case}")
 
 

@@ -279,6 +279,31 @@ struct LowerMLGRU : OpConversionPattern<MLGRUOp> {
   }
 };
 
+struct LowerMLGRUStep : OpConversionPattern<MLGRUStepOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MLGRUStepOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Value out = emptyLike(rewriter, loc, adaptor.getInput(), {0, 1}, rewriter.getF32Type());
+    // The float operations of LowerMLGRU's two generics for one token, in the
+    // same order (keep, silu * keep, f * h, + a), so that a sequence stepped
+    // here matches its single-sequence decode bit for bit.
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, out.getType(),
+        ValueRange{adaptor.getInput(), adaptor.getForget(), adaptor.getPrevious()}, ValueRange{out},
+        ArrayRef<AffineMap>{identity(ctx, 2), identity(ctx, 2), identity(ctx, 2), identity(ctx, 2)},
+        parallels(2), [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value keep = arith::SubFOp::create(b, loc, f32Const(b, loc, 1.0), args[1]);
+          Value a = arith::MulFOp::create(b, loc, silu(b, loc, args[0]), keep);
+          Value fh = arith::MulFOp::create(b, loc, args[1], args[2]);
+          linalg::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, fh, a)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct LowerGLU : OpConversionPattern<GLUOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GLUOp op, OpAdaptor adaptor,
@@ -375,8 +400,12 @@ Value decodeTrit(OpBuilder &b, Location loc, Value byte, Value k, Packing packin
                            .getResult();
     Value shift = arith::ShLIOp::create(b, loc, pair, c32(1));
     code = arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, code, shift), c32(3));
-  } else { // base3: digit k%5 of the byte
-    Value digit = arith::RemUIOp::create(b, loc, kk, c32(5));
+  } else { // base3: digit k%5 of the byte; base3_tiled: digit (k%20)/4
+    Value digit = packing == Packing::base3
+                      ? arith::RemUIOp::create(b, loc, kk, c32(5)).getResult()
+                      : arith::DivUIOp::create(b, loc, arith::RemUIOp::create(b, loc, kk, c32(20)),
+                                               c32(4))
+                            .getResult();
     Value divisor = c32(1);
     for (int64_t d = 1, p = 3; d < 5; ++d, p *= 3) {
       Value isD = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, digit, c32(d));
@@ -414,14 +443,16 @@ Value accumulateTrit(OpBuilder &b, Location loc, Value acc, Value x, Value trit)
 }
 
 /// The storage byte of trit (n, k) as an affine map of the loops (t, n, k):
-/// (n, k / per) for the row-major packings; for two_bit_tiled, byte
-/// 64*(k/16) + 4*(n%16) + k%4 of the run of storage rows 16*(n/16).. (TernAttrs.td).
+/// (n, k / per) for the row-major packings; for the tiled ones, byte
+/// 64*(k/C) + 4*(n%16) + k%4 of the run of storage rows 16*(n/16).., with C = 16
+/// (two_bit_tiled) or 20 (base3_tiled) columns a tile (TernAttrs.td).
 AffineMap weightByteMap(TritsType trits, MLIRContext *ctx) {
   AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
   if (isRowMajor(trits.getPacking()))
     return AffineMap::get(3, 0, {n, k.floorDiv(tritsPerByte(trits.getPacking()))}, ctx);
   int64_t rowBytes = trits.getRowBytes();
-  AffineExpr inRun = k.floorDiv(kTileCols) * kTileBytes + (n % kTileRows) * 4 + k % 4;
+  AffineExpr inRun =
+      k.floorDiv(tileCols(trits.getPacking())) * kTileBytes + (n % kTileRows) * 4 + k % 4;
   return AffineMap::get(3, 0,
                         {n.floorDiv(kTileRows) * kTileRows + inRun.floorDiv(rowBytes),
                          inRun % rowBytes},
@@ -521,7 +552,7 @@ struct ConvertTernToLinalgPass : mlir::tern::impl::ConvertTernToLinalgBase<Conve
 
     RewritePatternSet patterns(ctx);
     patterns.add<LowerRMSNorm, LowerSwishGateNorm, LowerEmbedding, LowerForgetGate, LowerMLGRU,
-                 LowerGLU, LowerQuantize, LowerTernaryAccumulate, LowerDequantize,
+                 LowerMLGRUStep, LowerGLU, LowerQuantize, LowerTernaryAccumulate, LowerDequantize,
                  LowerTernaryConstant>(types, ctx);
 
     // Give the two ops that cannot be lowered here a message that says why.

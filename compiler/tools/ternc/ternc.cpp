@@ -57,8 +57,10 @@ cl::opt<std::string> compileTo("compile-to",
 cl::opt<std::string> targetName("target", cl::desc("code generation target (see the list below)"),
                                 cl::init("host"), cl::cat(category));
 cl::opt<std::string> packing("packing",
-                             cl::desc("trit layout: two_bit_tiled, two_bit, base3, none (default: "
-                                      "the target's; two_bit_tiled for the CPU targets)"),
+                             cl::desc("trit layout: base3_tiled, two_bit_tiled, two_bit, base3, none "
+                                      "(default: the target's; base3_tiled for x86-64-avx512 "
+                                      "and a host with AVX-512 VBMI, two_bit_tiled for the "
+                                      "other CPU targets)"),
                              cl::cat(category));
 cl::opt<bool> printWeights("print-weights",
                            cl::desc("with --compile-to, print weight blobs in full"),
@@ -259,12 +261,13 @@ int main(int argc, char **argv) {
     return tern::fail("--report runs the stages up to pack and prints the report: not with "
                       "--compile-to");
   // The layout follows the target unless --packing says otherwise.
-  const std::string packingName =
-      packing.empty() ? std::string(backend->defaultPacking) : std::string(packing);
+  const std::string packingName = !packing.empty()          ? std::string(packing)
+                                  : backend->defaultPackingFor ? backend->defaultPackingFor(targetName)
+                                                               : std::string(backend->defaultPacking);
   options.packing = packingName;
   if (!mlir::tern::symbolizePacking(packingName))
     return tern::fail("unknown --packing '" + packingName +
-                      "' (expected two_bit_tiled, two_bit, base3 or none)");
+                      "' (expected base3_tiled, two_bit_tiled, two_bit, base3 or none)");
   const bool synthesizeWeights = randomWeights.getNumOccurrences() > 0;
   if (synthesizeWeights && !llvm::StringRef(targetName).starts_with("cuda"))
     return tern::fail("--random-weights is implemented for --target=cuda so far");

@@ -9,9 +9,11 @@ def Tern_PackingNone : I32EnumAttrCase<"none", 0>;
 def Tern_PackingTwoBit : I32EnumAttrCase<"two_bit", 1>;
 def Tern_PackingBase3 : I32EnumAttrCase<"base3", 2>;
 def Tern_PackingTwoBitTiled : I32EnumAttrCase<"two_bit_tiled", 3>;
+def Tern_PackingBase3Tiled : I32EnumAttrCase<"base3_tiled", 4>;
 
 def Tern_Packing : I32EnumAttr<"Packing", "how trits are stored in bytes",
-    [Tern_PackingNone, Tern_PackingTwoBit, Tern_PackingBase3, Tern_PackingTwoBitTiled]> {
+    [Tern_PackingNone, Tern_PackingTwoBit, Tern_PackingBase3, Tern_PackingTwoBitTiled,
+     Tern_PackingBase3Tiled]> {
   let cppNamespace = "::mlir::tern";
   let genSpecializedAttr = 0;
 }
@@ -34,6 +36,15 @@ def Tern_PackingAttr : EnumAttr<Tern_Dialect, Tern_Packing, "packing"> {
       row `16g + r`, column `16c + 4j + i`. Masking bit pair `j` of a tile
       gives a 16 x 4 block that one dot-product instruction consumes against
       4 activation bytes. Storage `[ceil(N/16)*16, 4*ceil(K/16)]`.
+    - `base3_tiled`: the base-3 digits of `base3` in tiles of 16 rows x 20
+      columns, 64 bytes each (1.6 bits per trit), for the AVX-512 VBMI
+      decode kernel: rows are padded to a multiple of 16 and columns to a
+      multiple of 20 with zero trits; tile `(g, c)` (rows `16g..`, columns
+      `20c..`) is bytes `[64c, 64c + 64)` of storage rows `16g..16g+15` read
+      as one row-major run; byte `4r + i` of a tile is
+      `sum_j (t_j + 1) * 3^j` (`j = 0..4`) where `t_j` is row `16g + r`,
+      column `20c + 4j + i`. Digit `j` of a tile is a 16 x 4 block, as bit
+      pair `j` of `two_bit_tiled`. Storage `[ceil(N/16)*16, 4*ceil(K/20)]`.
   }];
   let assemblyFormat = "`<` $value `>`";
 }

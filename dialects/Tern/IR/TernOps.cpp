@@ -157,6 +157,10 @@ LogicalResult MLGRUOp::verify() {
   return success();
 }
 
+LogicalResult MLGRUStepOp::verify() {
+  return checkRank(*this, "input", getInput().getType(), 2, "[B, H]");
+}
+
 LogicalResult SwishGateNormOp::verify() {
   if (failed(checkRank(*this, "gate", getGate().getType(), 2, "[T, H]")))
     return failure();

@@ -133,6 +133,28 @@ def Tern_MLGRUOp : Tern_Op<"mlgru", [Pure, AllTypesMatch<["input", "forget", "hi
   let hasVerifier = 1;
 }
 
+def Tern_MLGRUStepOp : Tern_Op<"mlgru_step", [Pure, AllTypesMatch<["input", "forget", "previous", "result"]>]> {
+  let summary = "One MLGRU step of several independent sequences";
+  let description = [{
+    The batched form of `tern.mlgru`: row `b` of `i`, `f` and `h_prev` (all
+    `[B, H]`) belongs to sequence `b`, which takes one step from its own
+    previous state: `a_b = silu(i_b) * (1 - f_b)`, `h_b = f_b * h_prev_b + a_b`.
+    The result is the new hidden state of every sequence, which is also its
+    recurrent state. With B = 1 it computes what `tern.mlgru` computes for one
+    token, with the same float operations in the same order.
+
+    ```mlir
+    %h = tern.mlgru_step %i, %f, %hprev : tensor<?x1024xf32>
+    ```
+  }];
+  let arguments = (ins Tern_F32Tensor:$input, Tern_F32Tensor:$forget, Tern_F32Tensor:$previous);
+  let results = (outs Tern_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $forget `,` $previous attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tern_SwishGateNormOp : Tern_Op<"swish_gate_norm", [Pure, AllTypesMatch<["gate", "hidden", "result"]>]> {
   let summary = "RMS-normalised gate times swish of the recurrence output";
   let description = [{

@@ -30,7 +30,7 @@ Type TritsType::parse(AsmParser &parser) {
   std::optional<Packing> packing = symbolizePacking(packingName);
   if (!packing) {
     parser.emitError(loc, "unknown packing '") << packingName
-                                               << "' (expected none, two_bit, base3 or two_bit_tiled)";
+                                               << "' (expected none, two_bit, base3, two_bit_tiled or base3_tiled)";
     return {};
   }
   return parser.getChecked<TritsType>(loc, parser.getContext(), dims[0], dims[1], *packing);

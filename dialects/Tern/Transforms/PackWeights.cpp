@@ -24,7 +24,7 @@ struct PackWeightsPass : mlir::tern::impl::TernPackWeightsBase<PackWeightsPass> 
       return success();
     return emitError(UnknownLoc::get(ctx))
            << "tern-pack-weights: unknown packing '" << packing
-           << "' (expected none, two_bit, base3 or two_bit_tiled)";
+           << "' (expected none, two_bit, base3, two_bit_tiled or base3_tiled)";
   }
 
   void runOnOperation() override {

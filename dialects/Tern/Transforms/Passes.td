@@ -75,9 +75,28 @@ def TernPackWeights : Pass<"tern-pack-weights", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"packing", "packing", "std::string", /*default=*/"\"two_bit\"",
-           "target layout: none, two_bit, base3 or two_bit_tiled">
+           "target layout: none, two_bit, base3, two_bit_tiled or base3_tiled">
   ];
   let dependentDialects = ["::mlir::tern::TernDialect"];
+}
+
+def TernSpecializeCalls : Pass<"tern-specialize-calls", "::mlir::ModuleOp"> {
+  let summary = "Inline calls that erase static sizes, with the sizes made static";
+  let description = [{
+    A model's decode step is its prefill with one token: the importer writes
+    `@tern_decode` as a call of `@tern_prefill` whose token count is cast to a
+    dynamic size. A backend that wants kernels for the exact shapes of the
+    step (the CUDA backend fuses the whole per-token work between two matrix
+    products into one kernel, which needs static sizes) runs this pass: every
+    `func.call` whose tensor operands come from `tensor.cast`s of static
+    shapes is replaced by a copy of the callee's body in which each dynamic
+    dimension takes the one static size that the casts erased. Only callees
+    with a single dynamic size are specialized (every erased dimension must
+    have the same static size, and every dynamic dimension in the body is
+    that size); other calls are left alone with a remark. The callee stays
+    (other callers may use it).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::tensor::TensorDialect"];
 }
 
 #endif // TERN_TRANSFORMS_PASSES_TD

@@ -77,6 +77,9 @@ struct ArtifactManifest {
   std::string producer;
   std::string prefillSymbol;
   std::string decodeSymbol;
+  // Batch decode (one token of each of B sequences, state [B, L, H]); empty in artifacts that
+  // predate it.
+  std::string decodeBatchSymbol;
   uint32_t codeCrc32 = 0;
   uint32_t weightsCrc32 = 0;
   // The tokenizer the artifact carries: empty format when none. Offset and size are bytes within

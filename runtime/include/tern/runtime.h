@@ -92,6 +92,35 @@ tern_status tern_session_forward(tern_session *session, const int32_t *ids, size
  * that number. */
 tern_status tern_session_get_state(const tern_session *session, float *state_out, size_t count);
 
+/* Batch decode: B independent sequences, each with its own state (zero at creation), stepped
+ * together one token each through the artifact's batch-decode entry point, which reads the weights
+ * once per step for all B tokens. Each sequence gets the logits a session decoding it alone would
+ * get. A batch of one model may run concurrently with its sessions and other batches; one batch must
+ * not be used by two threads at once. It keeps its model loaded (like a session). */
+typedef struct tern_batch tern_batch;
+
+/* tern_batch_reset's index for every sequence at once. */
+#define TERN_BATCH_ALL ((size_t)-1)
+
+/* A batch of batch_size (>= 1) sequences. TERN_ERROR_INVALID_ARGUMENT with a message when the model
+ * has no batch decode (an artifact compiled before it existed: compile it again) or batch_size is
+ * 0; on a GPU the states are made on the device (a failure there is TERN_ERROR_EXECUTION). */
+tern_status tern_batch_create(tern_model *model, size_t batch_size, tern_batch **batch, char *errbuf,
+                              size_t errlen);
+void tern_batch_destroy(tern_batch *batch); /* NULL is allowed */
+size_t tern_batch_size(const tern_batch *batch); /* 0 for NULL */
+/* Zeroes sequence `index`'s state (a new sequence starts in that slot), or every state with
+ * TERN_BATCH_ALL. */
+tern_status tern_batch_reset(tern_batch *batch, size_t index);
+/* One step: ids[b] is the next token of sequence b; n must equal the batch size. Writes the logits
+ * row-major [n, vocab_size] into logits_out unless it is NULL, and advances every state. Ids are
+ * checked against [0, vocab_size) first; on any error no state changes. */
+tern_status tern_batch_step(tern_batch *batch, const int32_t *ids, size_t n, float *logits_out,
+                            char *errbuf, size_t errlen);
+/* Copies sequence `index`'s state, num_layers * hidden_size floats (`count`), into state_out. */
+tern_status tern_batch_get_state(const tern_batch *batch, size_t index, float *state_out,
+                                 size_t count);
+
 /* Compiled MLIR modules (artifact kind "mlir", docs/artifact.md): `ternc graph.mlir` compiles every
  * public function of the module; these call them. Tensors are dense and row-major. */
 typedef enum tern_dtype {

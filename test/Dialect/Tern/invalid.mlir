@@ -120,6 +120,20 @@ func.func @mlgru_forget_type(%x: tensor<?x8xf32>, %f: tensor<2x8xf32>, %h: tenso
 }
 
 // -----
+func.func @mlgru_step_rank(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'tern.mlgru_step' op input must be rank 2 [B, H], got [8]}}
+  %h = tern.mlgru_step %x, %x, %x : tensor<8xf32>
+  return
+}
+
+// -----
+func.func @mlgru_step_types(%x: tensor<?x8xf32>, %h: tensor<3x8xf32>) {
+  // expected-error @+1 {{'tern.mlgru_step' op failed to verify that all of {input, forget, previous, result} have same type}}
+  %h1 = "tern.mlgru_step"(%x, %x, %h) : (tensor<?x8xf32>, tensor<?x8xf32>, tensor<3x8xf32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
 func.func @swish_gate_norm_rank(%g: tensor<8xf32>, %w: tensor<8xf32>) {
   // expected-error @+1 {{'tern.swish_gate_norm' op gate must be rank 2 [T, H], got [8]}}
   %y = tern.swish_gate_norm %g, %g, %w eps(1.0e-06) : tensor<8xf32>, tensor<8xf32>
@@ -165,6 +179,14 @@ func.func @ternary_constant_type() {
 func.func @ternary_constant_shape() {
   // expected-error @+1 {{'tern.ternary_constant' op value must have shape [2, 1], got [2, 3]}}
   %w = tern.ternary_constant dense<1> : tensor<2x3xi8> scale(1.0) : !tern.trits<2x3, two_bit>
+  return
+}
+
+// -----
+// base3_tiled stores [ceil(N/16)*16, 4*ceil(K/20)] bytes: 21 columns need two tiles.
+func.func @ternary_constant_base3_tiled_shape() {
+  // expected-error @+1 {{'tern.ternary_constant' op value must have shape [16, 8], got [16, 4]}}
+  %w = tern.ternary_constant dense<121> : tensor<16x4xi8> scale(1.0) : !tern.trits<2x21, base3_tiled>
   return
 }
 
@@ -284,7 +306,7 @@ func.func @dequantize_result(%a: tensor<2x3xi32>, %s: tensor<2xf32>) {
 func.func @trits_empty(%w: !tern.trits<0x3, none>)
 
 // -----
-// expected-error @+1 {{unknown packing 'nibble' (expected none, two_bit, base3 or two_bit_tiled)}}
+// expected-error @+1 {{unknown packing 'nibble' (expected none, two_bit, base3, two_bit_tiled or base3_tiled)}}
 func.func @trits_packing(%w: !tern.trits<2x3, nibble>)
 
 // -----

@@ -20,6 +20,8 @@ func.func @graph_ops(%table: tensor<100x8xbf16>, %ids: tensor<?xi32>, %w: tensor
   %f = tern.forget_gate %e lower_bound %lb : tensor<?x8xf32>, tensor<8xf32>
   // CHECK: %{{.*}}, %{{.*}} = tern.mlgru %[[E]], %{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<8xf32>
   %h, %hT = tern.mlgru %e, %f, %h0 : tensor<?x8xf32>, tensor<8xf32>
+  // CHECK: tern.mlgru_step %[[E]], %{{.*}}, %{{.*}} : tensor<?x8xf32>
+  %hb = tern.mlgru_step %e, %f, %h : tensor<?x8xf32>
   // CHECK: tern.swish_gate_norm %{{.*}}, %{{.*}}, %{{.*}} eps(9.99999997E-7) : tensor<?x8xf32>, tensor<8xf32>
   %o = tern.swish_gate_norm %n, %h, %w eps(1.0e-06) : tensor<?x8xf32>, tensor<8xf32>
   // CHECK: tern.glu %{{.*}} : tensor<?x32xf32> -> tensor<?x16xf32>
@@ -35,6 +37,9 @@ func.func @matmul_free_ops(%y: tensor<?x3xf32>) -> tensor<?x2xf32> {
   %p = tern.ternary_constant dense<[[70], [105]]> : tensor<2x1xi8> scale(2.5) : !tern.trits<2x3, two_bit>
   // CHECK: tern.ternary_constant dense<{{\[\[}}113], [-123]]> : tensor<2x1xi8> scale(2.500000e+00) : !tern.trits<2x3, base3>
   %b = tern.ternary_constant dense<[[113], [-123]]> : tensor<2x1xi8> scale(2.5) : !tern.trits<2x3, base3>
+  // base3_tiled: rows rounded up to 16, 4 bytes per row and 20-column tile.
+  // CHECK: tern.ternary_constant dense<121> : tensor<16x8xi8> scale(2.500000e+00) : !tern.trits<2x21, base3_tiled>
+  %bt = tern.ternary_constant dense<121> : tensor<16x8xi8> scale(2.5) : !tern.trits<2x21, base3_tiled>
   // CHECK: %[[Q:.*]], %[[S:.*]] = tern.quantize %{{.*}} : tensor<?x3xf32> -> tensor<?x3xi8>, tensor<?xf32>
   %q, %s = tern.quantize %y : tensor<?x3xf32> -> tensor<?x3xi8>, tensor<?xf32>
   // CHECK: %[[A:.*]] = tern.ternary_accumulate %[[Q]], %[[W]] : tensor<?x3xi8>, !tern.trits<2x3, none> -> tensor<?x2xi32>

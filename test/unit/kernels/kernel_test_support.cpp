@@ -51,6 +51,21 @@ std::vector<uint8_t> pack(const std::vector<int8_t> &trits, int64_t N, int64_t K
                 out[(g * chunks + c) * 64 + 4 * r + i] |= code(16 * g + r, 16 * c + 4 * j + i) << (2 * j);
       break;
     }
+    case TERN_LAYOUT_BASE3_TILED: {
+      // Chunk (g, c) is 64 bytes at (g * chunks + c) * 64; byte 4r + i is sum_j code * 3^j over
+      // row 16g + r, columns 20c + 4j + i (j = 0..4).
+      const int64_t chunks = (K + 19) / 20, groups = (N + 15) / 16;
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t c = 0; c < chunks; ++c)
+          for (int r = 0; r < 16; ++r)
+            for (int i = 0; i < 4; ++i) {
+              unsigned value = 0, power = 1;
+              for (int j = 0; j < 5; ++j, power *= 3)
+                value += code(16 * g + r, 20 * c + 4 * j + i) * power;
+              out[(g * chunks + c) * 64 + 4 * r + i] = uint8_t(value);
+            }
+      break;
+    }
   }
   return out;
 }

@@ -19,13 +19,14 @@ struct LayoutPair {
 const LayoutPair kPairs[] = {{Packing::none, TERN_LAYOUT_NONE},
                              {Packing::two_bit, TERN_LAYOUT_TWO_BIT},
                              {Packing::base3, TERN_LAYOUT_BASE3},
-                             {Packing::two_bit_tiled, TERN_LAYOUT_TWO_BIT_TILED}};
+                             {Packing::two_bit_tiled, TERN_LAYOUT_TWO_BIT_TILED},
+                             {Packing::base3_tiled, TERN_LAYOUT_BASE3_TILED}};
 
 TEST(PackingAgreement, CompilerBytesAreTheKernelLayout) {
   uint32_t seed = 300;
   for (const LayoutPair &pair : kPairs)
     for (int64_t N : {1, 15, 16, 17, 40})
-      for (int64_t K : {1, 5, 15, 16, 17, 63, 100}) {
+      for (int64_t K : {1, 5, 15, 16, 17, 19, 20, 21, 63, 100}) {
         Problem p = randomProblem(2, K, N, seed++);
         std::array<int64_t, 2> shape = mlir::tern::storageShape(N, K, pair.packing);
         ASSERT_EQ(shape[0] * shape[1], tern_packed_bytes(pair.layout, N, K));

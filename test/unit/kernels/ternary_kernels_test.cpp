@@ -1,5 +1,6 @@
 // Every microkernel against the generic one and a naive reference, on sizes that are not multiples
-// of the tile (K, N not multiples of 16 or 64), with row splits, large K and extreme values.
+// of the tile (K not a multiple of 16 or 20, N not of 16), with row splits, large K and extreme
+// values, for both tiled layouts (two_bit_tiled, base3_tiled) wherever an ISA has kernels for them.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,13 +12,14 @@ namespace tern::test {
 namespace {
 
 const int64_t kTokens[] = {1, 2, 3, 5, 16, 17, 33};
-const int64_t kColumns[] = {1, 4, 15, 16, 17, 47, 64, 100, 255, 1000};
+const int64_t kColumns[] = {1, 4, 15, 16, 17, 19, 20, 21, 41, 47, 64, 100, 255, 1000};
+const tern_trit_layout kTiledLayouts[] = {TERN_LAYOUT_TWO_BIT_TILED, TERN_LAYOUT_BASE3_TILED};
 const int64_t kRows[] = {1, 15, 16, 17, 33, 100};
 
 TEST(GenericKernel, EveryLayoutMatchesTheReference) {
   uint32_t seed = 1;
   for (tern_trit_layout layout : {TERN_LAYOUT_NONE, TERN_LAYOUT_TWO_BIT, TERN_LAYOUT_BASE3,
-                                  TERN_LAYOUT_TWO_BIT_TILED})
+                                  TERN_LAYOUT_TWO_BIT_TILED, TERN_LAYOUT_BASE3_TILED})
     for (int64_t T : {1, 3, 17})
       for (int64_t K : kColumns)
         for (int64_t N : {1, 17, 33}) {
@@ -34,6 +36,9 @@ TEST(PackedBytes, TiledPadsRowsAndColumnsToTiles) {
   EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_TWO_BIT_TILED, 2048, 5632), 2048 * 5632 / 4);
   EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_TWO_BIT, 3, 5), 6);
   EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_BASE3, 3, 5), 3);
+  EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_BASE3_TILED, 16, 20), 64);
+  EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_BASE3_TILED, 17, 21), 4 * 64);
+  EXPECT_EQ(tern_packed_bytes(TERN_LAYOUT_BASE3_TILED, 2048, 5640), 2048 * 5640 / 5);
 }
 
 // One test instance per ISA built into the runtime; those this CPU lacks are skipped.
@@ -44,6 +49,10 @@ class IsaKernel : public ::testing::TestWithParam<std::string> {
       if (GetParam() == candidate.name) isa_ = &candidate;
     ASSERT_NE(isa_, nullptr);
     if (!isa_->supportedByCpu()) GTEST_SKIP() << "this CPU lacks " << GetParam();
+  }
+  // This ISA's kernels for a tiled layout; null members when it runs the layout generically.
+  const TiledKernels &kernels(tern_trit_layout layout) const {
+    return layout == TERN_LAYOUT_BASE3_TILED ? isa_->base3Tiled : isa_->twoBitTiled;
   }
   const KernelIsa *isa_ = nullptr;
 };
@@ -56,57 +65,70 @@ std::vector<std::string> isaNames() {
 
 TEST_P(IsaKernel, GemvEqualsGenericOnOddSizes) {
   uint32_t seed = 100;
-  for (int64_t K : kColumns)
-    for (int64_t N : kRows) {
-      Problem p = randomProblem(1, K, N, seed++);
-      std::vector<uint8_t> w = pack(p.trits, N, K, TERN_LAYOUT_TWO_BIT_TILED);
-      std::vector<int32_t> generic =
-          runKernel(ternary_matmul_generic, p, w, TERN_LAYOUT_TWO_BIT_TILED, -7);
-      EXPECT_EQ(runKernel(isa_->gemv, p, w, TERN_LAYOUT_TWO_BIT_TILED, -7), generic)
-          << "K=" << K << " N=" << N;
-      EXPECT_EQ(generic, reference(p, -7));
-    }
+  for (tern_trit_layout layout : kTiledLayouts) {
+    if (!kernels(layout).gemv) continue;
+    for (int64_t K : kColumns)
+      for (int64_t N : kRows) {
+        Problem p = randomProblem(1, K, N, seed++);
+        std::vector<uint8_t> w = pack(p.trits, N, K, layout);
+        std::vector<int32_t> generic = runKernel(ternary_matmul_generic, p, w, layout, -7);
+        EXPECT_EQ(runKernel(kernels(layout).gemv, p, w, layout, -7), generic)
+            << "layout " << layout << " K=" << K << " N=" << N;
+        EXPECT_EQ(generic, reference(p, -7));
+      }
+  }
 }
 
 TEST_P(IsaKernel, GemmEqualsGenericOnOddSizes) {
   uint32_t seed = 200;
-  for (int64_t T : kTokens)
-    for (int64_t K : {1, 15, 17, 47, 100, 255})
-      for (int64_t N : {1, 17, 33}) {
-        Problem p = randomProblem(T, K, N, seed++);
-        std::vector<uint8_t> w = pack(p.trits, N, K, TERN_LAYOUT_TWO_BIT_TILED);
-        EXPECT_EQ(runKernel(isa_->gemm, p, w, TERN_LAYOUT_TWO_BIT_TILED, 3),
-                  runKernel(ternary_matmul_generic, p, w, TERN_LAYOUT_TWO_BIT_TILED, 3))
-            << "T=" << T << " K=" << K << " N=" << N;
-      }
+  for (tern_trit_layout layout : kTiledLayouts) {
+    if (!kernels(layout).gemm) continue;
+    for (int64_t T : kTokens)
+      for (int64_t K : {1, 15, 17, 19, 21, 47, 100, 255})
+        for (int64_t N : {1, 17, 33}) {
+          Problem p = randomProblem(T, K, N, seed++);
+          std::vector<uint8_t> w = pack(p.trits, N, K, layout);
+          EXPECT_EQ(runKernel(kernels(layout).gemm, p, w, layout, 3),
+                    runKernel(ternary_matmul_generic, p, w, layout, 3))
+              << "layout " << layout << " T=" << T << " K=" << K << " N=" << N;
+        }
+  }
 }
 
 TEST_P(IsaKernel, RowSplitsOnTileBoundariesGiveTheSameResult) {
-  Problem p = randomProblem(3, 77, 70, 7);
-  std::vector<uint8_t> w = pack(p.trits, p.N, p.K, TERN_LAYOUT_TWO_BIT_TILED);
-  std::vector<int32_t> expected = reference(p, 0);
-  for (tern_ternary_kernel kernel : {isa_->gemv, isa_->gemm}) {
-    Problem q = kernel == isa_->gemv ? randomProblem(1, 77, 70, 7) : p;
-    EXPECT_EQ(runKernel(kernel, q, w, TERN_LAYOUT_TWO_BIT_TILED, 0, {16, 48, 64}),
-              reference(q, 0));
+  for (tern_trit_layout layout : kTiledLayouts) {
+    const TiledKernels &k = kernels(layout);
+    if (!k.gemv) continue;
+    Problem p = randomProblem(3, 77, 70, 7);
+    std::vector<uint8_t> w = pack(p.trits, p.N, p.K, layout);
+    std::vector<int32_t> expected = reference(p, 0);
+    for (tern_ternary_kernel kernel : {k.gemv, k.gemm}) {
+      Problem q = kernel == k.gemv ? randomProblem(1, 77, 70, 7) : p;
+      EXPECT_EQ(runKernel(kernel, q, w, layout, 0, {16, 48, 64}), reference(q, 0))
+          << "layout " << layout;
+    }
+    EXPECT_EQ(runKernel(k.gemm, p, w, layout, 0, {32}), expected) << "layout " << layout;
   }
-  EXPECT_EQ(runKernel(isa_->gemm, p, w, TERN_LAYOUT_TWO_BIT_TILED, 0, {32}), expected);
 }
 
 TEST_P(IsaKernel, ExtremeValuesOverLongRowsDoNotOverflow) {
   // The largest K of the released models (2.7B: 6912) and beyond; all activations -128 or 127,
-  // all trits +1 or -1: the sums the int32 lanes and the scaled bit-pair accumulators must hold.
-  for (int64_t K : {6912, 16 * 1024 + 5}) {
-    for (int8_t value : {int8_t(-128), int8_t(127)}) {
-      Problem p = randomProblem(2, K, 17, 9);
-      for (int8_t &v : p.x) v = value;
-      for (size_t i = 0; i < p.trits.size(); ++i) p.trits[i] = (i / p.K) % 2 ? 1 : -1;
-      std::vector<uint8_t> w = pack(p.trits, p.N, p.K, TERN_LAYOUT_TWO_BIT_TILED);
-      EXPECT_EQ(runKernel(isa_->gemm, p, w, TERN_LAYOUT_TWO_BIT_TILED, 0), reference(p, 0));
-      Problem one = p;
-      one.T = 1;
-      one.x.resize(K);
-      EXPECT_EQ(runKernel(isa_->gemv, one, w, TERN_LAYOUT_TWO_BIT_TILED, 0), reference(one, 0));
+  // all trits +1 or -1: the sums the int32 lanes and the scaled digit accumulators must hold.
+  for (tern_trit_layout layout : kTiledLayouts) {
+    const TiledKernels &k = kernels(layout);
+    if (!k.gemv) continue;
+    for (int64_t K : {6912, 16 * 1024 + 5}) {
+      for (int8_t value : {int8_t(-128), int8_t(127)}) {
+        Problem p = randomProblem(2, K, 17, 9);
+        for (int8_t &v : p.x) v = value;
+        for (size_t i = 0; i < p.trits.size(); ++i) p.trits[i] = (i / p.K) % 2 ? 1 : -1;
+        std::vector<uint8_t> w = pack(p.trits, p.N, p.K, layout);
+        EXPECT_EQ(runKernel(k.gemm, p, w, layout, 0), reference(p, 0)) << "layout " << layout;
+        Problem one = p;
+        one.T = 1;
+        one.x.resize(K);
+        EXPECT_EQ(runKernel(k.gemv, one, w, layout, 0), reference(one, 0)) << "layout " << layout;
+      }
     }
   }
 }
@@ -116,20 +138,22 @@ TEST_P(IsaKernel, ThreadedDispatchEqualsTheReference) {
   std::string error;
   ASSERT_TRUE(context.setIsa(GetParam(), &error)) << error;
   ASSERT_STREQ(context.isa().name, GetParam().c_str());
-  for (int threads : {1, 2, 3}) {
-    context.setThreads(threads);
-    EXPECT_EQ(context.threads(), threads);
-    for (int64_t T : {1, 4}) {
-      // Big enough (> 64 KiB of weights) that the rows are split over the threads.
-      Problem p = randomProblem(T, 1000, 530, 11 + threads);
-      std::vector<uint8_t> w = pack(p.trits, p.N, p.K, TERN_LAYOUT_TWO_BIT_TILED);
-      std::vector<int32_t> out(p.T * p.N, 1);
-      tern_ternary_args args{p.x.data(), p.K, w.data(), out.data(), p.N, p.T, p.K, p.N,
-                             TERN_LAYOUT_TWO_BIT_TILED};
-      context.ternaryMatmul(args);
-      EXPECT_EQ(out, reference(p, 1)) << threads << " threads, T=" << T;
+  // Every ISA runs every tiled layout through the dispatch, with its SIMD kernels or the generic.
+  for (tern_trit_layout layout : kTiledLayouts)
+    for (int threads : {1, 2, 3}) {
+      context.setThreads(threads);
+      EXPECT_EQ(context.threads(), threads);
+      for (int64_t T : {1, 4}) {
+        // Big enough (> 64 KiB of weights) that the rows are split over the threads.
+        Problem p = randomProblem(T, 1000, 530, 11 + threads);
+        std::vector<uint8_t> w = pack(p.trits, p.N, p.K, layout);
+        std::vector<int32_t> out(p.T * p.N, 1);
+        tern_ternary_args args{p.x.data(), p.K, w.data(), out.data(), p.N, p.T, p.K, p.N, layout};
+        context.ternaryMatmul(args);
+        EXPECT_EQ(out, reference(p, 1))
+            << "layout " << layout << ", " << threads << " threads, T=" << T;
+      }
     }
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, IsaKernel, ::testing::ValuesIn(isaNames()),
@@ -144,6 +168,30 @@ TEST(KernelIsas, GenericIsLastAndAlwaysSupported) {
   EXPECT_EQ(findKernelIsa("sse1", &error), nullptr);
   EXPECT_NE(error.find("generic"), std::string::npos) << error;
 }
+
+#if defined(TERN_KERNELS_X86_64)
+// base3_tiled runs its VBMI kernels under avx512_vbmi only; the other ISAs (and CPUs without VBMI)
+// run it with the generic kernel.
+TEST(KernelIsas, Base3TiledHasSimdKernelsOnlyWithVbmi) {
+  std::string error;
+  for (const KernelIsa &isa : kernelIsas()) {
+    const bool vbmi = std::string(isa.name) == "avx512_vbmi";
+    EXPECT_EQ(isa.kernelFor(TERN_LAYOUT_BASE3_TILED, 1),
+              vbmi ? &ternary_gemv_x86_64_avx512_vbmi : nullptr) << isa.name;
+    EXPECT_EQ(isa.kernelFor(TERN_LAYOUT_BASE3_TILED, 7),
+              vbmi ? &ternary_gemm_x86_64_avx512_vbmi : nullptr) << isa.name;
+    EXPECT_EQ(isa.kernelFor(TERN_LAYOUT_BASE3, 1), nullptr) << isa.name;
+  }
+  const KernelIsa *vbmi = nullptr;
+  for (const KernelIsa &isa : kernelIsas())
+    if (std::string(isa.name) == "avx512_vbmi") vbmi = &isa;
+  ASSERT_NE(vbmi, nullptr);
+  EXPECT_EQ(cpuHasSimdKernelsFor(TERN_LAYOUT_BASE3_TILED), vbmi->supportedByCpu());
+  if (vbmi->supportedByCpu()) {
+    EXPECT_STREQ(bestKernelIsa().name, "avx512_vbmi");
+  }
+}
+#endif
 
 TEST(KernelContext, TheEnvironmentPicksIsaAndThreads) {
   std::string error;
@@ -165,7 +213,7 @@ TEST(KernelContext, TheEnvironmentPicksIsaAndThreads) {
 
 TEST(GeneratedCodeKernels, EveryLayoutHasAnEntryPoint) {
   for (const char *name : {"ternary_matmul_none", "ternary_matmul_two_bit", "ternary_matmul_base3",
-                           "ternary_matmul_two_bit_tiled"})
+                           "ternary_matmul_two_bit_tiled", "ternary_matmul_base3_tiled"})
     EXPECT_NE(generatedCodeKernel(name), nullptr) << name;
   EXPECT_EQ(generatedCodeKernel("ternary_matmul_nibble"), nullptr);
 }

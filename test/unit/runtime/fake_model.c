@@ -84,3 +84,34 @@ EXPORT void _mlir_ciface_tern_decode(Results *out, MemRef1I8 *weights, MemRef1I3
                                      MemRef2F32 *state_in) {
   run(out, weights, ids, state_in, 1);
 }
+
+/* Batch decode: token b of ids steps sequence b from its own state, exactly as decode would. */
+typedef struct { float *allocated, *aligned; int64_t offset, sizes[3], strides[3]; } MemRef3F32;
+typedef struct { MemRef2F32 logits; MemRef3F32 state; } BatchResults;
+
+EXPORT void _mlir_ciface_tern_decode_batch(BatchResults *out, MemRef1I8 *weights, MemRef1I32 *ids,
+                                           MemRef3F32 *states_in) {
+  const int64_t B = ids->sizes[0];
+  check(B >= 1 && ids->strides[0] == 1, "ids must be [B >= 1], stride 1");
+  check(states_in->sizes[0] == B && states_in->sizes[1] == L && states_in->sizes[2] == H &&
+            states_in->strides[0] == L * H && states_in->strides[1] == H &&
+            states_in->strides[2] == 1,
+        "states must be [B, L, H] row-major");
+  MemRef2F32 logits = allocate2d(B, V);
+  float *states = (float *)malloc(sizeof(float) * (size_t)(B * L * H));
+  check(states != NULL, "out of memory");
+  for (int64_t b = 0; b < B; ++b) {
+    MemRef1I32 id = {ids->allocated, ids->aligned, ids->offset + b, {1}, {1}};
+    MemRef2F32 state = {states_in->allocated, states_in->aligned,
+                        states_in->offset + b * L * H, {L, H}, {H, 1}};
+    Results one;
+    run(&one, weights, &id, &state, 1);
+    memcpy(logits.aligned + b * V, one.logits.aligned, sizeof(float) * V);
+    memcpy(states + b * L * H, one.state.aligned, sizeof(float) * L * H);
+    free(one.logits.allocated);
+    free(one.state.allocated);
+  }
+  out->logits = logits;
+  MemRef3F32 s = {states, states, 0, {B, L, H}, {L * H, H, 1}};
+  out->state = s;
+}
