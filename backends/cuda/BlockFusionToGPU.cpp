@@ -49,114 +49,6 @@ int64_t product(ArrayRef<int64_t> values) {
   return p;
 }
 
-//===----------------------------------------------------------------------===//
-// Which buffers an op reads and writes, and whether two ops may be swapped.
-//===----------------------------------------------------------------------===//
-
-/// The buffer a memref value is a view of: an allocation, a global, an argument.
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (auto view = dyn_cast<ViewLikeOpInterface>(def)) {
-      v = view.getViewSource();
-      continue;
-    }
-    break;
-  }
-  return v;
-}
-
-bool isFreshAllocation(Value root) {
-  return isa_and_nonnull<gpu::AllocOp, memref::AllocOp, memref::AllocaOp>(root.getDefiningOp());
-}
-
-bool mayAlias(Value a, Value b) {
-  Value ra = rootOf(a), rb = rootOf(b);
-  if (ra == rb)
-    return true;
-  if (isFreshAllocation(ra) || isFreshAllocation(rb))
-    return false; // two allocations, or an allocation and anything older
-  auto ga = ra.getDefiningOp<memref::GetGlobalOp>(), gb = rb.getDefiningOp<memref::GetGlobalOp>();
-  if (ga && gb)
-    return ga.getName() == gb.getName();
-  return true;
-}
-
-struct Effects {
-  SmallVector<Value> reads, writes;
-  bool unknown = false;
-};
-
-/// What a kernel does to the buffers it takes from outside.
-Effects effectsOf(gpu::LaunchOp launch) {
-  Effects effects;
-  launch.getBody().walk([&](Operation *op) {
-    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!iface) {
-      // An op that declares nothing can only reach memory through a buffer or pointer operand
-      // (nvvm.dot.accumulate.4way declares nothing and takes integers).
-      bool touchesMemory = llvm::any_of(op->getOperandTypes(), [](Type t) {
-        return isa<MemRefType, LLVM::LLVMPointerType>(t);
-      });
-      if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() && touchesMemory &&
-          !isMemoryEffectFree(op))
-        effects.unknown = true;
-      return;
-    }
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    iface.getEffects(instances);
-    for (const MemoryEffects::EffectInstance &e : instances) {
-      Value value = e.getValue();
-      if (isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect()))
-        continue;
-      if (!value) {
-        if (isa<gpu::BarrierOp>(op))
-          continue;
-        effects.unknown = true;
-        continue;
-      }
-      // Workgroup buffers and anything made inside the kernel are its own.
-      if (!launch.getBody().isAncestor(rootOf(value).getParentRegion()) ||
-          rootOf(value).getParentRegion() == launch->getParentRegion()) {
-        if (isa<MemoryEffects::Write>(e.getEffect()))
-          effects.writes.push_back(value);
-        else
-          effects.reads.push_back(value);
-      }
-    }
-  });
-  return effects;
-}
-
-Effects effectsOf(linalg::LinalgOp op) {
-  Effects effects;
-  for (OpOperand &operand : op->getOpOperands()) {
-    if (!isa<MemRefType>(operand.get().getType()))
-      continue;
-    if (op.isDpsInit(&operand)) {
-      effects.writes.push_back(operand.get());
-      if (op.payloadUsesValueFromOperand(&operand))
-        effects.reads.push_back(operand.get());
-    } else {
-      effects.reads.push_back(operand.get());
-    }
-  }
-  return effects;
-}
-
-bool conflict(ArrayRef<Value> xs, ArrayRef<Value> ys) {
-  for (Value x : xs)
-    for (Value y : ys)
-      if (mayAlias(x, y))
-        return true;
-  return false;
-}
-
-/// Whether running `a` before `b` instead of after it leaves every buffer as it was.
-bool commutes(const Effects &a, const Effects &b) {
-  return !a.unknown && !b.unknown && !conflict(a.writes, b.reads) &&
-         !conflict(a.writes, b.writes) && !conflict(a.reads, b.writes);
-}
-
 /// Bytes a value takes among a kernel's parameters: a memref descriptor (two pointers, offset,
 /// sizes, strides) or a scalar.
 int64_t parameterBytes(Value v) {
@@ -246,22 +138,105 @@ private:
     return ivs;
   }
 
+  /// Rounds a thread makes over `total` iterations, unrolled when there are few: all loads of all
+  /// rounds are issued first, so a thread waits for memory once per op, not once per round.
+  static constexpr int64_t kMaxUnrolledRounds = 16;
+
+  /// The iteration of round `round` for this thread, clamped into range so that its loads are
+  /// valid; `valid` says whether it is a real one.
+  std::pair<Value, Value> roundIndex(OpBuilder &b, Location loc, Value tid, int64_t round,
+                                     int64_t total) {
+    Value linear = arith::AddIOp::create(b, loc, tid, indexConstant(b, loc, round * blockSize));
+    if ((round + 1) * blockSize <= total)
+      return {linear, nullptr};
+    Value last = indexConstant(b, loc, total - 1);
+    Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, linear, last);
+    return {arith::MinUIOp::create(b, loc, linear, last), valid};
+  }
+
   /// Thread tid does the iterations tid, tid + blockSize, ...
   void emitParallel(OpBuilder &b, linalg::LinalgOp op, Value tid) {
     Location loc = op.getLoc();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    scf::ForOp::create(
-        b, loc, tid, indexConstant(b, loc, product(ranges)), indexConstant(b, loc, blockSize),
-        ValueRange{}, [&](OpBuilder &lb, Location loc, Value linear, ValueRange) {
-          SmallVector<Value> ivs = delinearize(lb, loc, linear, ranges);
-          IRMapping mapping = buildIteration(lb, loc, op, ivs);
-          Operation *yield = op.getBlock()->getTerminator();
-          for (auto [value, init] : llvm::zip(yield->getOperands(), op.getDpsInitsMutable())) {
-            SmallVector<Value> at = applyMap(lb, loc, op.getMatchingIndexingMap(&init), ivs);
-            memref::StoreOp::create(lb, loc, mapping.lookupOrDefault(value), init.get(), at);
-          }
-          scf::YieldOp::create(lb, loc);
-        });
+    int64_t total = product(ranges), rounds = (total + blockSize - 1) / blockSize;
+    Operation *yield = op.getBlock()->getTerminator();
+    auto store = [&](OpBuilder &sb, Location loc, IRMapping &mapping, ValueRange ivs) {
+      for (auto [value, init] : llvm::zip(yield->getOperands(), op.getDpsInitsMutable())) {
+        SmallVector<Value> at = applyMap(sb, loc, op.getMatchingIndexingMap(&init), ivs);
+        memref::StoreOp::create(sb, loc, mapping.lookupOrDefault(value), init.get(), at);
+      }
+    };
+    if (rounds > kMaxUnrolledRounds) {
+      scf::ForOp::create(b, loc, tid, indexConstant(b, loc, total), indexConstant(b, loc, blockSize),
+                         ValueRange{}, [&](OpBuilder &lb, Location loc, Value linear, ValueRange) {
+                           SmallVector<Value> ivs = delinearize(lb, loc, linear, ranges);
+                           IRMapping mapping = buildIteration(lb, loc, op, ivs);
+                           store(lb, loc, mapping, ivs);
+                           scf::YieldOp::create(lb, loc);
+                         });
+      return;
+    }
+    struct Round {
+      SmallVector<Value> ivs;
+      Value valid;
+      IRMapping mapping;
+    };
+    SmallVector<Round> all(rounds);
+    for (int64_t i = 0; i < rounds; ++i) {
+      auto [linear, valid] = roundIndex(b, loc, tid, i, total);
+      all[i].ivs = delinearize(b, loc, linear, ranges);
+      all[i].valid = valid;
+      all[i].mapping = loadIterationOperands(b, loc, op, all[i].ivs);
+    }
+    for (Round &round : all) {
+      cloneIterationBody(b, op, round.mapping, round.ivs);
+      if (!round.valid) {
+        store(b, loc, round.mapping, round.ivs);
+        continue;
+      }
+      scf::IfOp::create(b, loc, round.valid, [&](OpBuilder &ib, Location loc) {
+        store(ib, loc, round.mapping, round.ivs);
+        scf::YieldOp::create(ib, loc);
+      });
+    }
+  }
+
+  /// This thread's share of one output's row: elements tid, tid + blockSize, ... combined.
+  Value foldRow(OpBuilder &b, Location loc, linalg::LinalgOp op, const RowReduction &r,
+                ValueRange ivs, Value tid, int64_t length, Value identity) {
+    auto elementOf = [&](IRMapping &mapping) {
+      return mapping.lookupOrDefault(r.combiner->getOperand(1 - r.outOperand));
+    };
+    int64_t rounds = (length + blockSize - 1) / blockSize;
+    if (rounds > kMaxUnrolledRounds) {
+      auto fold = scf::ForOp::create(
+          b, loc, tid, indexConstant(b, loc, length), indexConstant(b, loc, blockSize),
+          ValueRange{identity}, [&](OpBuilder &lb, Location loc, Value k, ValueRange acc) {
+            SmallVector<Value> at(ivs);
+            at.push_back(k);
+            IRMapping mapping = buildIteration(lb, loc, op, at, r.combiner);
+            scf::YieldOp::create(lb, loc, combine(lb, r, elementOf(mapping), acc[0]));
+          });
+      return fold.getResult(0);
+    }
+    SmallVector<std::pair<SmallVector<Value>, Value>> at;
+    SmallVector<IRMapping> mappings;
+    for (int64_t i = 0; i < rounds; ++i) {
+      auto [k, valid] = roundIndex(b, loc, tid, i, length);
+      SmallVector<Value> indices(ivs);
+      indices.push_back(k);
+      mappings.push_back(loadIterationOperands(b, loc, op, indices, r.combiner));
+      at.push_back({indices, valid});
+    }
+    Value acc = identity;
+    for (int64_t i = 0; i < rounds; ++i) {
+      cloneIterationBody(b, op, mappings[i], at[i].first, r.combiner);
+      Value element = elementOf(mappings[i]);
+      if (at[i].second)
+        element = arith::SelectOp::create(b, loc, at[i].second, element, identity);
+      acc = combine(b, r, element, acc);
+    }
+    return acc;
   }
 
   /// Each output in turn: the block folds its row, thread 0 combines it into the output.
@@ -278,17 +253,9 @@ private:
         [&](OpBuilder &ob, Location loc, Value output, ValueRange) {
           SmallVector<Value> ivs = delinearize(ob, loc, output, ArrayRef(ranges).drop_back());
           Value identity = arith::getIdentityValue(r.kind, elementType, ob, loc);
-          auto fold = scf::ForOp::create(
-              ob, loc, tid, indexConstant(ob, loc, ranges.back()), indexConstant(ob, loc, blockSize),
-              ValueRange{identity}, [&](OpBuilder &lb, Location loc, Value k, ValueRange acc) {
-                SmallVector<Value> at(ivs);
-                at.push_back(k);
-                IRMapping mapping = buildIteration(lb, loc, op, at, r.combiner);
-                Value element = mapping.lookupOrDefault(r.combiner->getOperand(1 - r.outOperand));
-                scf::YieldOp::create(lb, loc, combine(lb, r, element, acc[0]));
-              });
+          Value partial = foldRow(ob, loc, op, r, ivs, tid, ranges.back(), identity);
           blockReduce(
-              ob, loc, fold.getResult(0), partials, tid, blockSize, identity,
+              ob, loc, partial, partials, tid, blockSize, identity,
               [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); },
               [&](OpBuilder &tb, Location loc, Value total) {
                 SmallVector<Value> at(ivs);
@@ -318,21 +285,37 @@ void gather(Block &block, const RunFuser &fuser) {
   for (Operation *op : candidates) {
     Effects effects = effectsOf(cast<linalg::LinalgOp>(op));
     Operation *stop = op->getPrevNode();
+    Operation *lastMember = nullptr; // the earliest small op passed, after at least one kernel
     int crossed = 0;
+    bool limited = false;
     for (; stop; stop = stop->getPrevNode()) {
       if (RunFuser::isTransparent(stop))
         continue;
-      if (auto launch = dyn_cast<gpu::LaunchOp>(stop);
-          launch && crossed < kMaxKernelsCrossed && commutes(effects, effectsOf(launch))) {
+      if (auto launch = dyn_cast<gpu::LaunchOp>(stop)) {
+        if (!commutes(effects, effectsOf(launch)))
+          break;
+        if (crossed == kMaxKernelsCrossed) {
+          limited = true;
+          break;
+        }
         ++crossed;
         continue;
       }
-      if (fuser.match(stop) && commutes(effects, effectsOf(cast<linalg::LinalgOp>(stop))))
+      if (fuser.match(stop) && commutes(effects, effectsOf(cast<linalg::LinalgOp>(stop)))) {
+        if (crossed)
+          lastMember = stop;
         continue;
+      }
       break;
     }
     if (!crossed)
       continue;
+    // Stopped by the limit between two kernels: join the earliest run reached instead.
+    if (limited) {
+      if (!lastMember)
+        continue;
+      stop = lastMember;
+    }
     op->moveBefore(stop ? stop->getNextNode() : &block.front());
     for (Value operand : op->getOperands())
       hoistDefinition(operand, op);

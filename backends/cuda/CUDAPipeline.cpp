@@ -45,6 +45,8 @@ void buildCUDAKernelPipeline(OpPassManager &pm) {
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec());
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion());
+  // The projections that share an input (and now lie side by side): one kernel.
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPURowReductions());
   // Every constant goes to the weights buffer: kernels cannot read globals
   // that live in host memory.

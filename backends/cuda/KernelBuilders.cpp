@@ -10,6 +10,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 
@@ -111,10 +113,9 @@ Value combine(OpBuilder &b, const RowReduction &r, Value element, Value acc) {
   return b.clone(*r.combiner, mapping)->getResult(0);
 }
 
-IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
-                         Operation *skip) {
+IRMapping loadIterationOperands(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
+                                 Operation *skip) {
   IRMapping mapping;
-  Block *body = op.getBlock();
   for (OpOperand &operand : op->getOpOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(&operand);
     Value value = operand.get();
@@ -127,7 +128,12 @@ IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueR
     }
     mapping.map(arg, value);
   }
-  for (Operation &inner : body->without_terminator()) {
+  return mapping;
+}
+
+void cloneIterationBody(OpBuilder &b, linalg::LinalgOp op, IRMapping &mapping, ValueRange ivs,
+                        Operation *skip) {
+  for (Operation &inner : op.getBlock()->without_terminator()) {
     if (&inner == skip)
       continue;
     if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
@@ -136,6 +142,12 @@ IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueR
     }
     b.clone(inner, mapping);
   }
+}
+
+IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
+                         Operation *skip) {
+  IRMapping mapping = loadIterationOperands(b, loc, op, ivs, skip);
+  cloneIterationBody(b, op, mapping, ivs, skip);
   return mapping;
 }
 
@@ -292,5 +304,113 @@ std::optional<Value> takeInitialFill(Value buffer, Operation *consumer) {
   fill.erase();
   return value;
 }
+
+//===----------------------------------------------------------------------===//
+// Which buffers an op reads and writes, and whether two ops may be swapped.
+//===----------------------------------------------------------------------===//
+
+/// The buffer a memref value is a view of: an allocation, a global, an argument.
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def)) {
+      v = view.getViewSource();
+      continue;
+    }
+    break;
+  }
+  return v;
+}
+
+namespace {
+bool isFreshAllocation(Value root) {
+  return isa_and_nonnull<gpu::AllocOp, memref::AllocOp, memref::AllocaOp>(root.getDefiningOp());
+}
+
+bool mayAlias(Value a, Value b) {
+  Value ra = rootOf(a), rb = rootOf(b);
+  if (ra == rb)
+    return true;
+  if (isFreshAllocation(ra) || isFreshAllocation(rb))
+    return false; // two allocations, or an allocation and anything older
+  auto ga = ra.getDefiningOp<memref::GetGlobalOp>(), gb = rb.getDefiningOp<memref::GetGlobalOp>();
+  if (ga && gb)
+    return ga.getName() == gb.getName();
+  return true;
+}
+} // namespace
+
+/// What a kernel does to the buffers it takes from outside.
+Effects effectsOf(gpu::LaunchOp launch) {
+  Effects effects;
+  launch.getBody().walk([&](Operation *op) {
+    auto iface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!iface) {
+      // An op that declares nothing can only reach memory through a buffer or pointer operand
+      // (nvvm.dot.accumulate.4way declares nothing and takes integers).
+      bool touchesMemory = llvm::any_of(op->getOperandTypes(), [](Type t) {
+        return isa<MemRefType, LLVM::LLVMPointerType>(t);
+      });
+      if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() && touchesMemory &&
+          !isMemoryEffectFree(op))
+        effects.unknown = true;
+      return;
+    }
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    iface.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &e : instances) {
+      Value value = e.getValue();
+      if (isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect()))
+        continue;
+      if (!value) {
+        if (isa<gpu::BarrierOp>(op))
+          continue;
+        effects.unknown = true;
+        continue;
+      }
+      // Workgroup buffers and anything made inside the kernel are its own.
+      if (!launch.getBody().isAncestor(rootOf(value).getParentRegion()) ||
+          rootOf(value).getParentRegion() == launch->getParentRegion()) {
+        if (isa<MemoryEffects::Write>(e.getEffect()))
+          effects.writes.push_back(value);
+        else
+          effects.reads.push_back(value);
+      }
+    }
+  });
+  return effects;
+}
+
+Effects effectsOf(linalg::LinalgOp op) {
+  Effects effects;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    if (op.isDpsInit(&operand)) {
+      effects.writes.push_back(operand.get());
+      if (op.payloadUsesValueFromOperand(&operand))
+        effects.reads.push_back(operand.get());
+    } else {
+      effects.reads.push_back(operand.get());
+    }
+  }
+  return effects;
+}
+
+namespace {
+bool conflict(ArrayRef<Value> xs, ArrayRef<Value> ys) {
+  for (Value x : xs)
+    for (Value y : ys)
+      if (mayAlias(x, y))
+        return true;
+  return false;
+}
+} // namespace
+
+/// Whether running `a` before `b` instead of after it leaves every buffer as it was.
+bool commutes(const Effects &a, const Effects &b) {
+  return !a.unknown && !b.unknown && !conflict(a.writes, b.reads) &&
+         !conflict(a.writes, b.writes) && !conflict(a.reads, b.writes);
+}
+
 
 } // namespace tern::cuda

@@ -75,6 +75,13 @@ llvm::SmallVector<mlir::Value> applyMap(mlir::OpBuilder &b, mlir::Location loc,
 /// `skip` is cloned. Returns the mapping, from which the yielded values can be looked up.
 mlir::IRMapping buildIteration(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp op,
                                mlir::ValueRange ivs, mlir::Operation *skip = nullptr);
+/// buildIteration in two steps, so that the loads of several iterations can be issued before any
+/// of their arithmetic: the loads (and the mapping of the block arguments), then the body.
+mlir::IRMapping loadIterationOperands(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::linalg::LinalgOp op, mlir::ValueRange ivs,
+                                      mlir::Operation *skip = nullptr);
+void cloneIterationBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op, mlir::IRMapping &mapping,
+                        mlir::ValueRange ivs, mlir::Operation *skip = nullptr);
 
 /// Combines `value` over the whole block: across each warp with shuffles, then across the warps
 /// through `partials` (workgroup memory, one slot per warp); `atTotal` is built where thread 0
@@ -84,6 +91,25 @@ void blockReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, mlir
                  mlir::Value tid, int64_t blockSize, mlir::Value identity,
                  llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine,
                  llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)> atTotal);
+
+/// The buffer a memref value is a view of: an allocation, a global, an argument.
+mlir::Value rootOf(mlir::Value v);
+
+/// Whether two memrefs may share memory: views of one buffer do; distinct allocations, and an
+/// allocation and anything older, do not; distinct globals do not; anything else may.
+bool mayAlias(mlir::Value a, mlir::Value b);
+
+/// The buffers an op reads and writes (`unknown`: an effect on memory it cannot name).
+struct Effects {
+  llvm::SmallVector<mlir::Value> reads, writes;
+  bool unknown = false;
+};
+/// What a kernel does to the buffers it takes from outside.
+Effects effectsOf(mlir::gpu::LaunchOp launch);
+/// What a linalg op on memrefs does.
+Effects effectsOf(mlir::linalg::LinalgOp op);
+/// Whether running `a` before `b` instead of after it leaves every buffer as it was.
+bool commutes(const Effects &a, const Effects &b);
 
 } // namespace tern::cuda
 

@@ -61,6 +61,25 @@ def TernGPUFuseElementwise : Pass<"tern-gpu-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect"];
 }
 
+def TernGPUMergeLaunches : Pass<"tern-gpu-merge-launches", "::mlir::func::FuncOp"> {
+  let summary = "One kernel for consecutive independent kernels of the same block shape";
+  let description = [{
+    A decode step runs the input, forget and gate projections of a layer one
+    after the other: three matrix-vector kernels that read the same kind of
+    input and write different outputs. Each is too small to reach the
+    memory's speed on its own (a kernel ramps up and drains in a few
+    microseconds). This pass merges each sequence of consecutive
+    `gpu.launch` ops (only allocations, views and constants between them)
+    that have the same constant block size, constant 1-D grids, no
+    workgroup buffers, and that neither read nor write what another of them
+    writes: one launch whose grid is the sum of theirs, in which block b runs
+    the body of the kernel whose range of blocks holds b, with its block
+    index made relative to that range.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
   let summary = "One single-block kernel for each run of small ops between matrix products";
   let description = [{

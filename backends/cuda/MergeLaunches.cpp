@@ -1,0 +1,154 @@
+//===- MergeLaunches.cpp - consecutive independent kernels as one ---------===//
+#include "backends/cuda/KernelBuilders.h"
+#include "backends/cuda/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::tern {
+#define GEN_PASS_DEF_TERNGPUMERGELAUNCHES
+#include "backends/cuda/Passes.h.inc"
+} // namespace mlir::tern
+
+using namespace mlir;
+using namespace ::tern::cuda;
+
+namespace {
+
+std::optional<int64_t> constantOf(Value v) {
+  APInt value;
+  if (matchPattern(v, m_ConstantInt(&value)))
+    return value.getSExtValue();
+  // The token count of a decode step's matrix-vector kernel: a static size read with memref.dim.
+  if (auto dim = v.getDefiningOp<memref::DimOp>())
+    if (std::optional<int64_t> index = dim.getConstantIndex())
+      if (auto type = dyn_cast<MemRefType>(dim.getSource().getType());
+          type && !type.isDynamicDim(*index))
+        return type.getDimSize(*index);
+  return std::nullopt;
+}
+
+/// The launch's grid size along x when it can join a merge: constant sizes, a 1-D grid, a
+/// single-block body, no workgroup memory, not asynchronous.
+std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
+  if (!launch.getWorkgroupAttributions().empty() || !launch.getPrivateAttributions().empty() ||
+      launch.getDynamicSharedMemorySize() || launch.getAsyncToken() ||
+      !launch.getAsyncDependencies().empty() || !launch.getBody().hasOneBlock() ||
+      launch.hasClusterSize())
+    return std::nullopt;
+  std::optional<int64_t> x = constantOf(launch.getGridSizeX());
+  if (!x || constantOf(launch.getGridSizeY()) != 1 || constantOf(launch.getGridSizeZ()) != 1)
+    return std::nullopt;
+  for (Value size : {launch.getBlockSizeX(), launch.getBlockSizeY(), launch.getBlockSizeZ()})
+    if (!constantOf(size))
+      return std::nullopt;
+  return x;
+}
+
+bool sameBlock(gpu::LaunchOp a, gpu::LaunchOp b) {
+  return constantOf(a.getBlockSizeX()) == constantOf(b.getBlockSizeX()) &&
+         constantOf(a.getBlockSizeY()) == constantOf(b.getBlockSizeY()) &&
+         constantOf(a.getBlockSizeZ()) == constantOf(b.getBlockSizeZ());
+}
+
+bool isTransparent(Operation *op) {
+  return isa<gpu::AllocOp, memref::AllocOp, gpu::DeallocOp, memref::DeallocOp>(op) ||
+         isMemoryEffectFree(op);
+}
+
+void merge(ArrayRef<gpu::LaunchOp> group) {
+  gpu::LaunchOp first = group.front(), last = group.back();
+  OpBuilder b(last);
+  b.setInsertionPointAfter(last);
+  Location loc = first.getLoc();
+  int64_t total = 0;
+  SmallVector<int64_t> grids;
+  for (gpu::LaunchOp launch : group) {
+    grids.push_back(*mergeableGrid(launch));
+    total += grids.back();
+  }
+  // Every launch's operands (sizes) and captured values are defined before the last one.
+  Value one = indexConstant(b, loc, 1);
+  auto merged = gpu::LaunchOp::create(
+      b, loc, indexConstant(b, loc, total), one, one,
+      indexConstant(b, loc, *constantOf(first.getBlockSizeX())),
+      indexConstant(b, loc, *constantOf(first.getBlockSizeY())),
+      indexConstant(b, loc, *constantOf(first.getBlockSizeZ())));
+  Block &body = merged.getBody().front();
+  b.setInsertionPointToEnd(&body);
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPoint(body.getTerminator());
+  Value block = merged.getBlockIds().x;
+  int64_t offset = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    gpu::LaunchOp launch = group[i];
+    int64_t grid = grids[i];
+    Value begin = indexConstant(b, loc, offset), end = indexConstant(b, loc, offset + grid);
+    Value inRange = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, block, begin),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, block, end));
+    scf::IfOp::create(b, loc, inRange, [&](OpBuilder &ib, Location loc) {
+      IRMapping mapping;
+      Block &old = launch.getBody().front();
+      for (auto [from, to] : llvm::zip(old.getArguments().take_front(12),
+                                       body.getArguments().take_front(12)))
+        mapping.map(from, to);
+      mapping.map(launch.getBlockIds().x, arith::SubIOp::create(ib, loc, block, begin));
+      mapping.map(launch.getGridSize().x, indexConstant(ib, loc, grid));
+      for (Operation &op : old.without_terminator())
+        ib.clone(op, mapping);
+      scf::YieldOp::create(ib, loc);
+    });
+    offset += grid;
+  }
+  // What was freed between the kernels is freed after the merged one.
+  SmallVector<Operation *> frees;
+  for (Operation *op = first; op != last; op = op->getNextNode())
+    if (isa<gpu::DeallocOp, memref::DeallocOp>(op))
+      frees.push_back(op);
+  for (Operation *op : llvm::reverse(frees))
+    op->moveAfter(merged);
+  for (gpu::LaunchOp launch : group)
+    launch.erase();
+}
+
+struct MergeLaunchesPass : mlir::tern::impl::TernGPUMergeLaunchesBase<MergeLaunchesPass> {
+  void runOnOperation() override {
+    for (Block &block : getOperation().getBody()) {
+      SmallVector<SmallVector<gpu::LaunchOp>> groups;
+      SmallVector<gpu::LaunchOp> group;
+      SmallVector<Effects> effects;
+      auto flush = [&] {
+        if (group.size() >= 2)
+          groups.push_back(group);
+        group.clear();
+        effects.clear();
+      };
+      for (Operation &op : block) {
+        auto launch = dyn_cast<gpu::LaunchOp>(op);
+        if (!launch) {
+          if (!isTransparent(&op))
+            flush();
+          continue;
+        }
+        if (!mergeableGrid(launch)) {
+          flush();
+          continue;
+        }
+        Effects mine = effectsOf(launch);
+        bool independent = !group.empty() && sameBlock(group.front(), launch) &&
+                           llvm::all_of(effects, [&](const Effects &other) {
+                             return commutes(mine, other);
+                           });
+        if (!independent)
+          flush();
+        group.push_back(launch);
+        effects.push_back(mine);
+      }
+      flush();
+      for (ArrayRef<gpu::LaunchOp> g : groups)
+        merge(g);
+    }
+  }
+};
+
+} // namespace

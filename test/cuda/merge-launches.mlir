@@ -1,0 +1,64 @@
+// RUN: tern-opt %s --pass-pipeline='builtin.module(func.func(tern-gpu-merge-launches))' | FileCheck %s
+
+// Two independent kernels of the same block shape become one whose grid is the sum of theirs;
+// block b runs the first body for b < 4 and the second, with its block index less 4, for the rest.
+// The buffer freed between them is freed after the merged kernel.
+// CHECK-LABEL: func.func @independent
+// CHECK-COUNT-3: gpu.alloc
+// CHECK: gpu.launch blocks(%[[B:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %c7{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads
+// CHECK: %[[LO:.*]] = arith.cmpi uge, %[[B]], %c0
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[A:.*]][%{{.*}}]
+// CHECK: arith.cmpi uge, %[[B]], %c4
+// CHECK: scf.if
+// CHECK: %[[REL:.*]] = arith.subi %[[B]], %c4
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[REL]]]
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.dealloc
+// CHECK-NOT: gpu.launch
+func.func @independent(%x: memref<8xf32>) -> (memref<8xf32>, memref<8xf32>) {
+  %a = gpu.alloc () : memref<8xf32>
+  %b = gpu.alloc () : memref<8xf32>
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %tmp = gpu.alloc () : memref<8xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %a[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  gpu.dealloc %tmp : memref<8xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c3, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %b[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  return %a, %b : memref<8xf32>, memref<8xf32>
+}
+
+// A kernel that reads what the one before it writes stays separate.
+// CHECK-LABEL: func.func @dependent
+// CHECK-COUNT-2: gpu.launch blocks
+func.func @dependent(%x: memref<8xf32>, %a: memref<8xf32>, %b: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %a[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %v = memref.load %a[%bx] : memref<8xf32>
+    memref.store %v, %b[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}
