@@ -96,10 +96,22 @@ public:
     int64_t warps = blockSize / kWarpSize;
     auto partialsF32 = MemRefType::get({warps}, b.getF32Type(), AffineMap(), workgroup);
     auto partialsI32 = MemRefType::get({warps}, b.getI32Type(), AffineMap(), workgroup);
+    // Buffers that only this kernel uses live in its shared memory: the ops of a run wait on each
+    // other's results, and shared memory answers in tens of cycles where global memory takes
+    // hundreds.
+    SmallVector<Value> local = kernelLocalBuffers(members);
+    SmallVector<Type> workgroupTypes{partialsF32, partialsI32};
+    for (Value buffer : local) {
+      auto type = cast<MemRefType>(buffer.getType());
+      workgroupTypes.push_back(
+          MemRefType::get(type.getShape(), type.getElementType(), AffineMap(), workgroup));
+    }
     Value one = indexConstant(b, loc, 1);
-    gpu::LaunchOp launch =
-        createLaunch(b, loc, one, one, blockSize, TypeRange{partialsF32, partialsI32});
+    gpu::LaunchOp launch = createLaunch(b, loc, one, one, blockSize, workgroupTypes);
     Value tid = launch.getThreadIds().x;
+    for (auto [buffer, shared] : llvm::zip(local, launch.getWorkgroupAttributions().drop_front(2)))
+      for (Member &m : members)
+        m.op->replaceUsesOfWith(buffer, shared);
     for (Member m : members) {
       if (m.reduction)
         emitReduction(b, m.op, *m.reduction, tid, launch);
@@ -120,10 +132,54 @@ public:
     }
     for (Member m : members)
       m.op->erase();
+    for (Value buffer : local) {
+      for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+        user->erase(); // the deallocation
+      buffer.getDefiningOp()->erase();
+    }
   }
 
 private:
   int64_t blockSize, maxElements, maxOutputs;
+
+  /// Static shared memory a block may have (48 KiB), less the reduction partials and a margin.
+  static constexpr int64_t kSharedBytes = 44 * 1024;
+
+  /// The allocations that only `members` use (besides their deallocation), directly (no views),
+  /// smallest first, as many as fit in shared memory.
+  SmallVector<Value> kernelLocalBuffers(MutableArrayRef<Member> members) {
+    llvm::SetVector<Value> candidates;
+    llvm::SmallPtrSet<Operation *, 16> inRun;
+    for (Member &m : members)
+      inRun.insert(m.op.getOperation());
+    for (Member &m : members)
+      for (Value v : m.op->getOperands()) {
+        auto type = dyn_cast<MemRefType>(v.getType());
+        if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+            !v.getDefiningOp<gpu::AllocOp>() || type.getMemorySpace())
+          continue;
+        bool local = llvm::all_of(v.getUsers(), [&](Operation *user) {
+          return inRun.contains(user) || isa<gpu::DeallocOp>(user);
+        });
+        if (local)
+          candidates.insert(v);
+      }
+    auto bytes = [](Value v) {
+      auto type = cast<MemRefType>(v.getType());
+      return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+    };
+    SmallVector<Value> sorted(candidates.begin(), candidates.end());
+    llvm::stable_sort(sorted, [&](Value a, Value b) { return bytes(a) < bytes(b); });
+    SmallVector<Value> chosen;
+    int64_t used = 0;
+    for (Value v : sorted) {
+      if (used + bytes(v) > kSharedBytes)
+        break;
+      used += bytes(v);
+      chosen.push_back(v);
+    }
+    return chosen;
+  }
 
   /// The loop indices of the linear iteration `linear` over `ranges` (the last varies fastest).
   SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -224,6 +225,32 @@ bool isElementwiseConsumer(linalg::GenericOp consumer, Value buffer) {
   return readsBuffer;
 }
 
+/// Whether `consumer` reads, besides `buffer`, something a kernel (or a matrix product still to
+/// become one) writes. Fused into `kernel`, it would make that kernel depend on the other: two
+/// products that read the same input (the input and forget projections) would no longer be
+/// independent, and tern-gpu-merge-launches could not run them as one launch.
+bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operation *kernel) {
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    Value v = input->get();
+    if (v == buffer || !isa<MemRefType>(v.getType()))
+      continue;
+    Value root = rootOf(v);
+    for (Operation *user : root.getUsers()) {
+      if (user == consumer.getOperation() || kernel->isAncestor(user))
+        continue;
+      auto generic = dyn_cast<linalg::GenericOp>(user);
+      bool product = generic && generic->hasAttr("tern.ternary_accumulate") &&
+                     llvm::any_of(generic.getDpsInits(),
+                                  [&](Value init) { return rootOf(init) == root; });
+      bool storedByKernel = isa<memref::StoreOp, vector::StoreOp>(user) &&
+                            user->getParentOfType<gpu::LaunchOp>();
+      if (product || storedByKernel)
+        return true;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 void hoistDefinition(Value v, Operation *anchor) {
@@ -240,7 +267,8 @@ int fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer, Op
   int fused = 0;
   for (Operation *after = producer;;) {
     linalg::GenericOp consumer = nextGeneric(after);
-    if (!consumer || !isElementwiseConsumer(consumer, buffer))
+    if (!consumer || !isElementwiseConsumer(consumer, buffer) ||
+        readsAnotherKernelsResult(consumer, buffer, kernel))
       return fused;
     for (Value operand : consumer->getOperands())
       hoistDefinition(operand, kernel);
