@@ -35,6 +35,27 @@ tern_status report(char *errbuf, size_t errlen, tern_status status, const std::s
   return status;
 }
 
+// Runs one forward or batch step and turns its outcome, or the exception it threw, into a status
+// with the message in errbuf.
+template <typename Step>
+tern_status runStep(char *errbuf, size_t errlen, Step step) {
+  try {
+    std::string error;
+    switch (step(&error)) {
+      case tern::RunOutcome::Ok: return TERN_OK;
+      case tern::RunOutcome::BadInput:
+        return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
+      case tern::RunOutcome::BrokenAbi:
+        return report(errbuf, errlen, TERN_ERROR_EXECUTION, error);
+    }
+    return TERN_ERROR_EXECUTION;
+  } catch (const std::bad_alloc &) {
+    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return report(errbuf, errlen, TERN_ERROR_EXECUTION, e.what());
+  }
+}
+
 void clearError(char *errbuf, size_t errlen) {
   if (errbuf && errlen > 0) errbuf[0] = '\0';
 }
@@ -157,21 +178,9 @@ tern_status tern_session_forward(tern_session *session, const int32_t *ids, size
       return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT,
                     "unknown tern_logits value " + std::to_string(static_cast<int>(which)));
   }
-  try {
-    std::string error;
-    switch (session->session.forward(ids, n, wanted, logits_out, &error)) {
-      case tern::RunOutcome::Ok: return TERN_OK;
-      case tern::RunOutcome::BadInput:
-        return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
-      case tern::RunOutcome::BrokenAbi:
-        return report(errbuf, errlen, TERN_ERROR_EXECUTION, error);
-    }
-    return TERN_ERROR_EXECUTION;
-  } catch (const std::bad_alloc &) {
-    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
-  } catch (const std::exception &e) {
-    return report(errbuf, errlen, TERN_ERROR_EXECUTION, e.what());
-  }
+  return runStep(errbuf, errlen, [&](std::string *error) {
+    return session->session.forward(ids, n, wanted, logits_out, error);
+  });
 }
 
 tern_status tern_session_get_state(const tern_session *session, float *state_out, size_t count) {
@@ -219,21 +228,8 @@ tern_status tern_batch_step(tern_batch *batch, const int32_t *ids, size_t n, flo
                             char *errbuf, size_t errlen) {
   clearError(errbuf, errlen);
   if (!batch) return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, "batch is null");
-  try {
-    std::string error;
-    switch (batch->batch->step(ids, n, logits_out, &error)) {
-      case tern::RunOutcome::Ok: return TERN_OK;
-      case tern::RunOutcome::BadInput:
-        return report(errbuf, errlen, TERN_ERROR_INVALID_ARGUMENT, error);
-      case tern::RunOutcome::BrokenAbi:
-        return report(errbuf, errlen, TERN_ERROR_EXECUTION, error);
-    }
-    return TERN_ERROR_EXECUTION;
-  } catch (const std::bad_alloc &) {
-    return report(errbuf, errlen, TERN_ERROR_OUT_OF_MEMORY, "out of memory");
-  } catch (const std::exception &e) {
-    return report(errbuf, errlen, TERN_ERROR_EXECUTION, e.what());
-  }
+  return runStep(errbuf, errlen,
+                 [&](std::string *error) { return batch->batch->step(ids, n, logits_out, error); });
 }
 
 tern_status tern_batch_get_state(const tern_batch *batch, size_t index, float *state_out,

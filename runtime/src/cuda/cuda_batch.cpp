@@ -1,24 +1,11 @@
 #include "cuda/cuda_batch.h"
 
+#include "cuda/device_pointers.h"
+
 #include <cstdlib>
 #include <cstring>
 
 namespace tern::cuda {
-namespace {
-
-template <typename T>
-T *devicePointer(CUdeviceptr p) {
-  return reinterpret_cast<T *>(static_cast<uintptr_t>(p));
-}
-
-CUdeviceptr address(const void *p) { return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p)); }
-
-bool graphsRequested() {
-  const char *value = std::getenv("TERN_CUDA_GRAPH");
-  return !value || std::strcmp(value, "0") != 0;
-}
-
-}  // namespace
 
 CudaBatch::CudaBatch(const CudaModel &model, BatchEntryPoint decodeBatch, size_t size)
     : model_(model), api_(model.device().api()), decodeBatch_(decodeBatch), size_(size),
