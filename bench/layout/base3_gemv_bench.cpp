@@ -1,9 +1,14 @@
 // Decode-layout benchmark: the base3_tiled GEMV (base3_gemv.h, 1.6 bits per trit) against the
 // production two_bit_tiled GEMVs (hand-written and Halide, runtime/kernels), over one decode step of
 // the 1.3B shape, next to the machine's read ceiling measured in the same process
-// (runtime/src/read_bandwidth.cpp). Run by bench/layout/run.sh; results in docs/performance.md.
+// (runtime/src/read_bandwidth.cpp); with them the runtime's base3_tiled kernel (avx512_vbmi) and the
+// Halide 14 base3_tiled kernels (base3_halide.cpp). Run by bench/layout/run.sh; results in
+// docs/performance.md.
 //
-//   base3_gemv_bench [--steps 20] [--rounds 3] [--threads 1,2] [--check-only]
+//   base3_gemv_bench [--steps 20] [--rounds 3] [--threads 1,2] [--check-only] [--gemm]
+//
+// --gemm instead times the prefill kernels (base3_tiled hand-written and Halide, two_bit_tiled
+// Halide) on the 1.3B shapes, `rounds` times.
 //
 // First checks every kernel against a scalar reference on random shapes (odd N and K included),
 // exactly. Then, per round and thread count: the read ceiling, then `steps` decode steps of each
@@ -31,6 +36,17 @@
 namespace {
 
 using tern::bench::Base3Decode;
+
+}  // namespace
+
+namespace tern::bench {
+// base3_gemv_halide.cpp: the Halide base3_tiled GEMVs (table lookup or subtract-min rounds).
+void base3GemvHalide(const tern_ternary_args *a, int64_t rowBegin, int64_t rowEnd, bool table);
+void base3GemmHalide(const tern_ternary_args *a, int64_t rowBegin, int64_t rowEnd);
+}  // namespace tern::bench
+
+namespace {
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) {
@@ -73,6 +89,28 @@ struct Kernel {
   void (*run)(const Matrix &m, int64_t rowBegin, int64_t rowEnd);
 };
 
+tern_ternary_args argsOf(const Matrix &m, tern_trit_layout layout) {
+  tern_ternary_args a{};
+  a.x = m.x;
+  a.x_stride = m.K;
+  a.w = m.w;
+  a.out = m.out;
+  a.out_stride = m.N;
+  a.T = 1;
+  a.K = m.K;
+  a.N = m.N;
+  a.layout = layout;
+  a.x_sums = &m.xSum;
+  return a;
+}
+
+// base3_tiled through the runtime's kernel signature: the hand-written avx512_vbmi kernel, or the
+// Halide ones (base3_gemv_halide.cpp).
+void runBase3(tern_ternary_kernel k, const Matrix &m, int64_t rowBegin, int64_t rowEnd) {
+  const tern_ternary_args a = argsOf(m, TERN_LAYOUT_BASE3_TILED);
+  k(&a, rowBegin, rowEnd);
+}
+
 void runTwoBit(tern_ternary_kernel k, const Matrix &m, int64_t rowBegin, int64_t rowEnd) {
   tern_ternary_args a{};
   a.x = m.x;
@@ -108,6 +146,18 @@ const Kernel kKernels[] = {
      [](const Matrix &m, int64_t b, int64_t e) {
        tern::bench::base3GemvAvx512(m.w, m.x, m.xSum, m.out, m.N, m.K, b, e,
                                     Base3Decode::SubtractMin);
+     }},
+    {"base3_tiled / hand-written (avx512_vbmi, production)", Layout::Base3Tiled,
+     [](const Matrix &m, int64_t b, int64_t e) { runBase3(ternary_gemv_x86_64_avx512_vbmi, m, b, e); }},
+    {"base3_tiled / Halide, subtract-min rounds, no table", Layout::Base3Tiled,
+     [](const Matrix &m, int64_t b, int64_t e) {
+       const tern_ternary_args a = argsOf(m, TERN_LAYOUT_BASE3_TILED);
+       tern::bench::base3GemvHalide(&a, b, e, /*table=*/false);
+     }},
+    {"base3_tiled / Halide, table lookup", Layout::Base3Tiled,
+     [](const Matrix &m, int64_t b, int64_t e) {
+       const tern_ternary_args a = argsOf(m, TERN_LAYOUT_BASE3_TILED);
+       tern::bench::base3GemvHalide(&a, b, e, /*table=*/true);
      }},
 };
 constexpr int kKernelCount = sizeof(kKernels) / sizeof(kKernels[0]);
@@ -398,6 +448,110 @@ void computeBoundRates() {
   std::fflush(stdout);
 }
 
+// ---- Prefill (gemm), --gemm: the base3_tiled gemms, hand-written and Halide, and the production
+// two_bit_tiled gemm (Halide) for comparison; first exactness against the generic kernel on odd
+// shapes, then GMAC/s (int8 x trit multiply-accumulates) on the 1.3B shapes, 1 thread, best of 4.
+struct GemmKernel {
+  const char *name;
+  Layout layout;
+  tern_ternary_kernel run;
+};
+const GemmKernel kGemmKernels[] = {
+    {"two_bit_tiled / Halide (avx512_vnni, production)", Layout::TwoBitTiled,
+     ternary_gemm_x86_64_avx512_vnni_halide},
+    {"base3_tiled / hand-written (avx512_vbmi, production)", Layout::Base3Tiled,
+     ternary_gemm_x86_64_avx512_vbmi},
+    {"base3_tiled / Halide, subtract-min rounds + compares", Layout::Base3Tiled,
+     [](const tern_ternary_args *a, int64_t b, int64_t e) { tern::bench::base3GemmHalide(a, b, e); }},
+};
+
+tern_ternary_args gemmArgs(Layout l, const int8_t *x, const uint8_t *w, int32_t *out, int64_t T,
+                           int64_t K, int64_t N) {
+  tern_ternary_args a{};
+  a.x = x;
+  a.x_stride = K;
+  a.w = w;
+  a.out = out;
+  a.out_stride = N;
+  a.T = T;
+  a.K = K;
+  a.N = N;
+  a.layout = l == Layout::TwoBitTiled ? TERN_LAYOUT_TWO_BIT_TILED : TERN_LAYOUT_BASE3_TILED;
+  return a;
+}
+
+bool checkGemms() {
+  std::mt19937_64 rng(9);
+  const int64_t shapes[][3] = {{1, 20, 16},  {3, 21, 17},   {17, 999, 33}, {16, 2048, 64},
+                               {33, 41, 31}, {5, 5633, 48}, {40, 77, 300}, {2, 1, 16}};
+  bool ok = true;
+  for (const auto &s : shapes) {
+    const int64_t T = s[0], K = s[1], N = s[2];
+    std::vector<int8_t> t(N * K), x(T * K);
+    randomTrits(rng, t.data(), N * K);
+    randomActivations(rng, x.data(), T * K);
+    for (const GemmKernel &k : kGemmKernels) {
+      std::vector<uint8_t> w(packedBytes(k.layout, N, K));
+      pack(k.layout, t.data(), N, K, w.data());
+      std::vector<int32_t> want(T * N, 5), got(T * N, 5);
+      tern_ternary_args g = gemmArgs(k.layout, x.data(), w.data(), want.data(), T, K, N);
+      ternary_matmul_generic(&g, 0, N);
+      tern_ternary_args a = gemmArgs(k.layout, x.data(), w.data(), got.data(), T, K, N);
+      const int64_t split = (N / 2) / 16 * 16;
+      k.run(&a, 0, split);
+      k.run(&a, split, N);
+      if (got != want) {
+        std::printf("FAIL %s T=%ld K=%ld N=%ld\n", k.name, long(T), long(K), long(N));
+        ok = false;
+      }
+    }
+  }
+  std::printf("gemm exactness: %s (%zu kernels x %zu shapes, odd T, N and K included)\n",
+              ok ? "all equal to the generic kernel" : "MISMATCH",
+              sizeof(kGemmKernels) / sizeof(kGemmKernels[0]), sizeof(shapes) / sizeof(shapes[0]));
+  return ok;
+}
+
+void gemmRates() {
+  const int64_t shapes[][3] = {{512, 2048, 2048}, {512, 5632, 2048}, {512, 2048, 11264},
+                               {128, 2048, 11264}};
+  std::mt19937_64 rng(4);
+  std::printf("\ngemm, 1 thread, GMAC/s, best of 4:\n  %-55s", "kernel \\ T x K x N");
+  for (const auto &s : shapes) std::printf(" %17s", (std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2])).c_str());
+  std::printf("\n");
+  std::vector<std::vector<double>> rates(sizeof(kGemmKernels) / sizeof(kGemmKernels[0]));
+  for (const auto &s : shapes) {
+    const int64_t T = s[0], K = s[1], N = s[2];
+    std::vector<int8_t> t(N * K), x(T * K);
+    randomTrits(rng, t.data(), N * K);
+    randomActivations(rng, x.data(), T * K);
+    std::vector<int32_t> out(T * N);
+    std::vector<int32_t> sums(T, 0);
+    for (int64_t i = 0; i < T; ++i)
+      for (int64_t k = 0; k < K; ++k) sums[i] += x[i * K + k];
+    size_t ki = 0;
+    for (const GemmKernel &k : kGemmKernels) {
+      std::vector<uint8_t> w(packedBytes(k.layout, N, K));
+      pack(k.layout, t.data(), N, K, w.data());
+      tern_ternary_args a = gemmArgs(k.layout, x.data(), w.data(), out.data(), T, K, N);
+      a.x_sums = sums.data();
+      double best = 1e30;
+      for (int trial = 0; trial < 4; ++trial) {
+        const auto t0 = Clock::now();
+        k.run(&a, 0, N);
+        best = std::min(best, secondsSince(t0));
+      }
+      rates[ki++].push_back(double(T) * K * N / best / 1e9);
+    }
+  }
+  for (size_t ki = 0; ki < rates.size(); ++ki) {
+    std::printf("  %-55s", kGemmKernels[ki].name);
+    for (double r : rates[ki]) std::printf(" %17.0f", r);
+    std::printf("\n");
+  }
+  std::fflush(stdout);
+}
+
 std::vector<int> parseThreads(const char *s) {
   std::vector<int> v;
   for (const char *p = s; *p;) {
@@ -413,20 +567,25 @@ std::vector<int> parseThreads(const char *s) {
 int main(int argc, char **argv) {
   int steps = 20, rounds = 3;
   std::vector<int> threads = {1, 2};
-  bool checkOnly = false;
+  bool checkOnly = false, gemmOnly = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--steps" && i + 1 < argc) steps = std::atoi(argv[++i]);
     else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
     else if (a == "--threads" && i + 1 < argc) threads = parseThreads(argv[++i]);
     else if (a == "--check-only") checkOnly = true;
+    else if (a == "--gemm") gemmOnly = true;
     else {
-      std::fprintf(stderr, "usage: %s [--steps N] [--rounds N] [--threads 1,2] [--check-only]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--steps N] [--rounds N] [--threads 1,2] [--check-only] [--gemm]\n", argv[0]);
       return 2;
     }
   }
-  if (!checkKernels()) return 1;
+  if (!checkKernels() || !checkGemms()) return 1;
   if (checkOnly) return 0;
+  if (gemmOnly) {
+    for (int round = 0; round < rounds; ++round) gemmRates();
+    return 0;
+  }
   computeBoundRates();
   Model model;
   const auto t0 = Clock::now();
