@@ -3,6 +3,7 @@
 
     bench/cpu_bench.py [--work /tmp/tern-bench] [--presets 1.3b 2.7b] [--threads 1 2]
                        [--bin build/bin] [--repeat 1] [--packing two_bit_tiled]
+                       [--no-compile] [--wait-idle]
 
 For each preset it makes a seeded random checkpoint of that shape once
 (examples/reference/make_random_checkpoint.py --preset P --seed 5), compiles it with
@@ -60,10 +61,38 @@ def compile_model(bin_dir, ckpt, out, target, packing=None):
     return seconds, peak
 
 
+def busy_seconds():
+    """CPU seconds all processes have spent on this machine (user+nice+system+irq+softirq+steal)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / ticks
+
+
+def wait_until_idle(max_cores=0.2, window_s=3.0, give_up_s=600.0):
+    """Waits until the other processes used under `max_cores` of a core for `window_s` seconds."""
+    start = time.time()
+    while time.time() - start < give_up_s:
+        before = busy_seconds()
+        time.sleep(window_s)
+        if (busy_seconds() - before) / window_s < max_cores:
+            return True
+    return False
+
+
 def bench(bin_dir, artifact, threads):
+    """Runs tern-run --bench once; also records how much CPU other processes took meanwhile."""
+    before, wall = busy_seconds(), time.time()
+    own_before = os.times()
     out = subprocess.run([os.path.join(bin_dir, "tern-run"), artifact, "--bench", "--json",
                           "--threads", str(threads)], stdout=subprocess.PIPE, text=True, check=True)
-    return json.loads(out.stdout)
+    own = os.times()
+    wall = time.time() - wall
+    ours = (own.children_user - own_before.children_user) + (own.children_system - own_before.children_system)
+    run = json.loads(out.stdout)
+    run["other_cpu_cores"] = max(0.0, (busy_seconds() - before - ours) / wall)
+    return run
 
 
 def load_average():
@@ -81,6 +110,9 @@ def main():
     p.add_argument("--packing", help="ternc --packing (default: the target's layout)")
     p.add_argument("--repeat", type=int, default=1, help="tern-run --bench runs per thread count")
     p.add_argument("--no-compile", action="store_true", help="reuse WORK/PRESET.tern")
+    p.add_argument("--wait-idle", action="store_true",
+                   help="start each tern-run only once other processes have used under 0.2 of a "
+                        "core for 3 s (the JSON's other_cpu_cores says what they took during it)")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
@@ -97,6 +129,9 @@ def main():
                  "weights_bytes": weights, "compile_s": compile_s, "ternc_peak_rss_bytes": peak}
         for threads in args.threads:
             for _ in range(args.repeat):
+                if args.wait_idle and not wait_until_idle():
+                    print("warning: the machine did not become idle in 10 minutes; running anyway",
+                          file=sys.stderr)
                 run = bench(args.bin, artifact, threads)
                 run.update(facts)
                 run["load_average"] = load_average()
