@@ -36,12 +36,19 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     with the byte dot product `dp4a` (an exact integer sum of the
     activations times 0, 1 or 2, from which the sum of the activations is
     subtracted: `sum(q * (code - 1))`); the lanes then add their sums with
-    warp shuffles. Rows whose byte count is not a multiple of 16, other
+    warp shuffles. A warp takes `rows-per-warp` consecutive rows: each lane
+    loads its piece of every row before any arithmetic (more loads in
+    flight), the activations once for all of them, and lane r finishes row r
+    (the store and the fused elementwise ops that follow). Rows whose byte count is not a multiple of 16, other
     packings and other shapes keep the generic lowering.
   }];
   let options = [
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"8",
-           "output rows per thread block (one warp each)">
+           "warps per thread block">,
+    Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"4",
+           "output rows per warp (a single token's product with fewer than 8192 rows keeps "
+           "one): each lane loads a piece of every row before it does any arithmetic, and loads "
+           "the activations once for all of them">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];

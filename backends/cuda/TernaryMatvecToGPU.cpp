@@ -245,7 +245,7 @@ Value asBytes(OpBuilder &b, Location loc, Value word) {
   return vector::BitCastOp::create(b, loc, VectorType::get({4}, b.getI8Type()), one);
 }
 
-void emitKernel(const Matvec &mv, int64_t warpsPerBlock) {
+void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -254,28 +254,45 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock) {
   // The zero fill of the sums before the accumulate becomes the kernel's starting value.
   std::optional<Value> initial = takeInitialFill(out, op);
   Value tokens = memref::DimOp::create(b, loc, q, 0);
-  Value blocks = indexConstant(b, loc, (mv.rows + warpsPerBlock - 1) / warpsPerBlock);
+  int64_t rowsPerBlock = warpsPerBlock * rowsPerWarp;
+  Value blocks = indexConstant(b, loc, (mv.rows + rowsPerBlock - 1) / rowsPerBlock);
   gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize);
 
   Value tid = launch.getThreadIds().x;
   Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
-  Value row = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, warpsPerBlock)),
-      warp);
+  // The warp's rows: firstRow, firstRow + 1, ... (rowsPerWarp of them).
+  Value firstRow = arith::MulIOp::create(
+      b, loc,
+      arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, warpsPerBlock)),
+          warp),
+      indexConstant(b, loc, rowsPerWarp));
   Value token = launch.getBlockIds().y;
-  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
-                                        indexConstant(b, loc, mv.rows));
+  Value lastRow = indexConstant(b, loc, mv.rows - 1);
+  SmallVector<Value> rows, valid;
+  for (int64_t r = 0; r < rowsPerWarp; ++r) {
+    Value row = arith::AddIOp::create(b, loc, firstRow, indexConstant(b, loc, r));
+    valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, row, lastRow));
+    // Past the last row, a warp reads the last row again (and stores nothing).
+    rows.push_back(arith::MinUIOp::create(b, loc, row, lastRow));
+  }
   // The whole warp takes the same branch, so its shuffles stay converged.
-  scf::IfOp::create(b, loc, inRange, [&](OpBuilder &ib, Location loc) {
+  scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
     Value pieces = indexConstant(ib, loc, mv.columns / kPieceTrits);
+    SmallVector<Value> init(rowsPerWarp + 1, zero);
     auto loop = scf::ForOp::create(
-        ib, loc, lane, pieces, warpSize, ValueRange{zero, zero},
+        ib, loc, lane, pieces, warpSize, init,
         [&](OpBuilder &lb, Location loc, Value piece, ValueRange acc) {
+          // Every row's 16 bytes first: rowsPerWarp loads in flight per lane.
           Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
-          SmallVector<Value> weightWords = loadWords(lb, loc, w, row, wColumn);
+          SmallVector<SmallVector<Value>> weightWords;
+          for (Value row : rows)
+            weightWords.push_back(loadWords(lb, loc, w, row, wColumn));
+          // The activations once, for all rows.
           Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
           SmallVector<Value> activations;
           for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
@@ -283,35 +300,56 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock) {
                                                  indexConstant(lb, loc, i * kPieceBytes));
             llvm::append_range(activations, loadWords(lb, loc, q, token, column));
           }
-          Value dot = acc[0], sum = acc[1];
           Value mask = i32Constant(lb, loc, 0x03030303), ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
           auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
-          for (int64_t s = 0; s < 4; ++s)
-            for (int64_t m = 0; m < 4; ++m) {
-              Value word = weightWords[m];
-              if (s)
-                word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * s));
-              Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
-              Value x = asBytes(lb, loc, activations[4 * s + m]);
-              dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
-              sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8, x, s8, sum);
-            }
-          scf::YieldOp::create(lb, loc, ValueRange{dot, sum});
+          // sum(q) once: the same for every row.
+          Value sum = acc[rowsPerWarp];
+          for (Value word : activations)
+            sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
+                                                    asBytes(lb, loc, word), s8, sum);
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rowsPerWarp; ++r) {
+            Value dot = acc[r];
+            for (int64_t sh = 0; sh < 4; ++sh)
+              for (int64_t m = 0; m < 4; ++m) {
+                Value word = weightWords[r][m];
+                if (sh)
+                  word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * sh));
+                Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
+                Value x = asBytes(lb, loc, activations[4 * sh + m]);
+                dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
+              }
+            next.push_back(dot);
+          }
+          next.push_back(sum);
+          scf::YieldOp::create(lb, loc, next);
         });
-    // sum(q * (code - 1)) = sum(q * code) - sum(q)
-    Value partial = arith::SubIOp::create(ib, loc, loop.getResult(0), loop.getResult(1));
-    Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
-      return arith::AddIOp::create(ib, loc, x, y);
-    });
-    Value firstLane = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
-                                            indexConstant(ib, loc, 0));
-    scf::IfOp::create(ib, loc, firstLane, [&](OpBuilder &tb, Location loc) {
+    Value activationSum = loop.getResult(rowsPerWarp);
+    // Every lane gets every row's total; lane r then stores row r's, so the rows' epilogues (the
+    // dequantization and what follows it) run side by side, from one copy of the fused ops.
+    Value mine = zero;
+    for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      // sum(q * (code - 1)) = sum(q * code) - sum(q)
+      Value partial = arith::SubIOp::create(ib, loc, loop.getResult(r), activationSum);
+      Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
+        return arith::AddIOp::create(ib, loc, x, y);
+      });
+      Value isMine = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
+                                           indexConstant(ib, loc, r));
+      mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
+    }
+    Value myRow = arith::AddIOp::create(ib, loc, firstRow, lane);
+    Value store = arith::AndIOp::create(
+        ib, loc,
+        arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
+                              indexConstant(ib, loc, rowsPerWarp)),
+        arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ule, myRow, lastRow));
+    scf::IfOp::create(ib, loc, store, [&](OpBuilder &tb, Location loc) {
       Value old = initial ? *initial
-                          : memref::LoadOp::create(tb, loc, out, ValueRange{token, row}).getResult();
-      Value sum = arith::AddIOp::create(tb, loc, old, total);
-      memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, row});
-      // Dequantize (and what follows it elementwise) on the sum just made.
-      fuseElementwiseConsumers(tb, loc, op, launch, out, ValueRange{token, row}, sum);
+                          : memref::LoadOp::create(tb, loc, out, ValueRange{token, myRow}).getResult();
+      Value sum = arith::AddIOp::create(tb, loc, old, mine);
+      memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, myRow});
+      fuseElementwiseConsumers(tb, loc, op, launch, out, ValueRange{token, myRow}, sum);
       scf::YieldOp::create(tb, loc);
     });
     scf::YieldOp::create(ib, loc);
@@ -323,7 +361,23 @@ struct TernaryMatvecToGPUPass
     : mlir::tern::impl::TernGPUTernaryMatvecBase<TernaryMatvecToGPUPass> {
   using TernGPUTernaryMatvecBase::TernGPUTernaryMatvecBase;
 
+  /// A single token's product with fewer rows than this keeps one row per warp: its warps are
+  /// what fills the GPU (on an H200, 4 rows per warp made the 2,560-row products of a 2.7B decode
+  /// step slower and the 13,824-row one 1.4x faster; docs/performance-gpu.md).
+  static constexpr int64_t kRowsForSeveralPerWarp = 8192;
+
+  int64_t rowsFor(const Matvec &mv) const {
+    auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
+    bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
+    return oneToken && mv.rows < kRowsForSeveralPerWarp ? 1 : rowsPerWarp;
+  }
+
   void runOnOperation() override {
+    if (rowsPerWarp < 1 || rowsPerWarp > kWarpSize) {
+      getOperation().emitError("tern-gpu-ternary-matvec: rows-per-warp must be in [1, 32], got ")
+          << rowsPerWarp;
+      return signalPassFailure();
+    }
     if (warpsPerBlock < 1 || warpsPerBlock > 32) {
       getOperation().emitError("tern-gpu-ternary-matvec: warps-per-block must be in [1, 32], got ")
           << warpsPerBlock;
@@ -365,7 +419,7 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses)
-        emitKernel(mv, warpsPerBlock);
+        emitKernel(mv, warpsPerBlock, rowsFor(mv));
     }
   }
 };

@@ -1,7 +1,7 @@
 // RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec | FileCheck %s
 
 // The two_bit ternary accumulate (as convert-tern-to-linalg writes it, bufferized) becomes a
-// warp-per-row kernel with dp4a, and its weight global is re-laid for it. In the first row only
+// kernel with dp4a (a warp per 4 rows), and its weight global is re-laid for it. In the first row only
 // trit 1 is +1 (code 2; byte 0 = 0x59 = 89, the rest 0x55 = 85: all trits 0): in the interleaved
 // layout that trit's code goes to byte 1, bit pair 0 (0x56 = 86).
 // CHECK: memref.global "private" constant @w : memref<2x16xi8> = dense<{{\[\[}}85, 86, 85, {{.*}}]]> {{.*}}tern.gpu_layout = "two_bit_dp4a_interleaved"
@@ -9,14 +9,28 @@
 // CHECK: %[[W:.*]] = memref.get_global @w
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
 // CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c1, %{{.*}} = %[[T]], %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
+// A warp takes 4 rows (rows past the last are read again as the last one and never stored):
+// first the 4 rows' 16-byte pieces, then the 64 activations once, 16 dp4a for their sum and 16
+// per row; then per row the subtraction and the warp's shuffles; lane r stores row r.
+// CHECK: arith.minui
+// CHECK: arith.minui
+// CHECK: arith.minui
+// CHECK: arith.minui
 // CHECK: scf.if
 // CHECK: scf.for
-// CHECK: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x16xi8>, vector<16xi8>
+// CHECK-COUNT-4: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x16xi8>, vector<16xi8>
 // CHECK-COUNT-4: vector.load %arg0[%[[BY]], %{{.*}}] {alignment = 16 : i64} : memref<?x64xi8>, vector<16xi8>
-// CHECK-COUNT-32: nvvm.dot.accumulate.4way
+// CHECK-COUNT-80: nvvm.dot.accumulate.4way
 // CHECK: scf.yield
 // CHECK: arith.subi
 // CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: arith.subi
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: arith.subi
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: arith.subi
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: scf.if
 // CHECK: memref.load %arg1
 // CHECK: memref.store
 // CHECK-NOT: linalg.generic
