@@ -18,6 +18,7 @@
 // modulo 2^32 divides out. Per chunk: 1 load, 5 byte ops, 1 vpermi2b, 4 vpandd, 5 vpdpbusd.
 // gemm (prefill) is bound by vpdpbusd throughput: it decodes a chunk once into 5 blocks of plain
 // codes and reuses them for a block of up to 16 tokens (80 vpdpbusd per chunk).
+#include "avx512_tiles.h"
 #include "ternary_kernels.h"
 #include "unroll.h"
 
@@ -57,36 +58,6 @@ constexpr Low4Table kLow4 = makeLow4Table();
 
 int64_t chunksOf(int64_t K) { return (K + kCols - 1) / kCols; }
 
-int32_t sumOf(const int8_t *x, int64_t K) {
-  int32_t s = 0;
-  for (int64_t k = 0; k < K; ++k) s += x[k];
-  return s;
-}
-
-inline __m512i broadcast4(const int8_t *p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
-// Adds the 16 lanes of `v` to out[0, rows) (rows <= 16).
-inline void addRows(int32_t *out, __m512i v, int64_t rows) {
-  if (rows >= 16) {
-    _mm512_storeu_si512(out, _mm512_add_epi32(_mm512_loadu_si512(out), v));
-  } else {
-    __mmask16 m = __mmask16((1u << rows) - 1);
-    _mm512_mask_storeu_epi32(out, m, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, out), v));
-  }
-}
-
-// acc += w . (4 bytes at x, broadcast to every lane), the broadcast folded into vpdpbusd's memory
-// operand (as in ternary_x86_64_avx512_vnni.cpp: fewer instructions per weight byte).
-inline __m512i dpbusdBroadcast(__m512i acc, __m512i w, const int8_t *x) {
-  __asm__("vpdpbusd %2%{1to16%}, %1, %0"
-          : "+v"(acc)
-          : "v"(w), "m"(*reinterpret_cast<const int32_t *>(x)));
-  return acc;
-}
 
 // The digits of a chunk: r = p mod 81 (digits 0..3), and p - r = 81 * code_4.
 struct Split {
@@ -182,14 +153,7 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
   const bool hasTail = full != chunks;
   alignas(64) int8_t tail[TB * kCols];
   int32_t sums[TB];
-  for (int t = 0; t < TB; ++t) {
-    const int8_t *xt = a.x + (t0 + t) * a.x_stride;
-    sums[t] = a.x_sums ? a.x_sums[t0 + t] : sumOf(xt, a.K);
-    if (hasTail) {
-      std::memset(tail + t * kCols, 0, kCols);
-      std::memcpy(tail + t * kCols, xt + full * kCols, a.K - full * kCols);
-    }
-  }
+  stageTokens<TB, kCols>(a, t0, full, hasTail, tail, sums);
   for (int64_t g = groupBegin; g < groupEnd; ++g) {
     __m512i acc[TB];
     gemmBlock<TB>(a.w + g * groupBytes, a.x + t0 * a.x_stride, a.x_stride, full,

@@ -10,6 +10,7 @@
 // (acc_j is a multiple of 4^j), so a chunk costs 1 load + 4 vpandd + 4 vpdpbusd.
 // gemm (prefill) is bound by vpdpbusd throughput: it decodes a chunk once (3 shifts, 4 ands) and
 // reuses it for a block of up to 16 tokens (64 vpdpbusd per chunk).
+#include "avx512_tiles.h"
 #include "ternary_kernels.h"
 #include "unroll.h"
 
@@ -20,37 +21,8 @@
 
 namespace {
 
-inline __m512i broadcast4(const int8_t *p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
 int64_t chunksOf(int64_t K) { return (K + TERN_TILE_COLS - 1) / TERN_TILE_COLS; }
 
-int32_t sumOf(const int8_t *x, int64_t K) {
-  int32_t s = 0;
-  for (int64_t k = 0; k < K; ++k) s += x[k];
-  return s;
-}
-
-// Adds the 16 lanes of `v` to out[0, rows) (rows <= 16).
-inline void addRows(int32_t *out, __m512i v, int64_t rows) {
-  if (rows >= 16) {
-    _mm512_storeu_si512(out, _mm512_add_epi32(_mm512_loadu_si512(out), v));
-  } else {
-    __mmask16 m = __mmask16((1u << rows) - 1);
-    _mm512_mask_storeu_epi32(out, m, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, out), v));
-  }
-}
-
-// acc += w . (4 bytes at x, broadcast to every lane), with the broadcast folded into vpdpbusd's
-// memory operand (compilers do not fold _mm512_set1_epi32 of a load): fewer instructions per
-// weight byte keep more loads in flight.
-inline __m512i dpbusdBroadcast(__m512i acc, __m512i w, const int8_t *x) {
-  __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*reinterpret_cast<const int32_t *>(x)));
-  return acc;
-}
 
 // Decode streams the weights once. Measured on Zen 4 (docs/performance.md): one sequential stream
 // per thread beats several interleaved ones, and a prefetch into L1 6 KiB ahead closes most of the
@@ -129,14 +101,7 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
   const bool hasTail = full != chunks;
   alignas(64) int8_t tail[TB * TERN_TILE_COLS];
   int32_t sums[TB];
-  for (int t = 0; t < TB; ++t) {
-    const int8_t *xt = a.x + (t0 + t) * a.x_stride;
-    sums[t] = a.x_sums ? a.x_sums[t0 + t] : sumOf(xt, a.K);
-    if (hasTail) {
-      std::memset(tail + t * TERN_TILE_COLS, 0, TERN_TILE_COLS);
-      std::memcpy(tail + t * TERN_TILE_COLS, xt + full * TERN_TILE_COLS, a.K - full * TERN_TILE_COLS);
-    }
-  }
+  stageTokens<TB, TERN_TILE_COLS>(a, t0, full, hasTail, tail, sums);
   for (int64_t g = groupBegin; g < groupEnd; ++g) {
     __m512i acc[TB];
     gemmBlock<TB>(a.w + g * groupBytes, a.x + t0 * a.x_stride, a.x_stride, full,
