@@ -1,5 +1,6 @@
 //===- KernelBuilders.cpp - pieces the GPU kernel passes share ------------===//
 #include "backends/cuda/KernelBuilders.h"
+#include "compiler/Conversion/TernToLinalg/KernelMarkers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -239,7 +240,7 @@ bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operati
       if (user == consumer.getOperation() || kernel->isAncestor(user))
         continue;
       auto generic = dyn_cast<linalg::GenericOp>(user);
-      bool product = generic && generic->hasAttr("tern.ternary_accumulate") &&
+      bool product = generic && generic->hasAttr(mlir::tern::kTernaryAccumulateAttr) &&
                      llvm::any_of(generic.getDpsInits(),
                                   [&](Value init) { return rootOf(init) == root; });
       bool storedByKernel = isa<memref::StoreOp, vector::StoreOp>(user) &&

@@ -30,7 +30,7 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     `tern.ternary_accumulate` (after bufferization): `out[t, n] += q[t, k] *
     trit(w[n, k / per])`, i8 activations, packed i8 weights in the
     `two_bit` layout (four trits a byte, code = trit + 1), i32 sums. Each
-    such op becomes a `gpu.launch` in which one warp computes one output:
+    such op becomes a `gpu.launch` in which each warp computes its rows:
     its 32 lanes read a row of packed weights in 16-byte pieces (coalesced),
     expand each 32-bit word into four bytes of trit codes, and accumulate
     with the byte dot product `dp4a` (an exact integer sum of the

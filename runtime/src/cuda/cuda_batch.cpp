@@ -35,18 +35,11 @@ std::unique_ptr<CudaBatch> CudaBatch::create(const CudaModel &model, BatchEntryP
 
 CudaBatch::~CudaBatch() {
   model_.device().makeCurrent();
-  if (stream_) api_.cuStreamSynchronize(stream_);
-  if (graphExec_) api_.cuGraphExecDestroy(graphExec_);
-  if (graph_) api_.cuGraphDestroy(graph_);
-  if (hostIds_) api_.cuMemFreeHost(hostIds_);
-  if (hostLogits_) api_.cuMemFreeHost(hostLogits_);
-  if (stream_) api_.cuStreamDestroy(stream_);
+  releaseStream(api_, stream_, graphExec_, graph_, {hostIds_, hostLogits_});
   // allocator_ frees every block after this body (the stream is idle).
 }
 
-bool CudaBatch::sync(std::string *error) {
-  return (*error = check(api_.cuStreamSynchronize(stream_), "running the model on the GPU")).empty();
-}
+bool CudaBatch::sync(std::string *error) { return syncStream(api_, stream_, error); }
 
 bool CudaBatch::reset(size_t index, std::string *error) {
   model_.device().makeCurrent();

@@ -66,18 +66,11 @@ std::unique_ptr<CudaSession> CudaSession::create(const CudaModel &model, std::st
 
 CudaSession::~CudaSession() {
   model_.device().makeCurrent();
-  if (stream_) api_.cuStreamSynchronize(stream_);
-  if (graphExec_) api_.cuGraphExecDestroy(graphExec_);
-  if (graph_) api_.cuGraphDestroy(graph_);
-  if (hostId_) api_.cuMemFreeHost(hostId_);
-  if (hostLogits_) api_.cuMemFreeHost(hostLogits_);
-  if (stream_) api_.cuStreamDestroy(stream_);
+  releaseStream(api_, stream_, graphExec_, graph_, {hostId_, hostLogits_});
   // allocator_ frees every block after this body (the stream is idle).
 }
 
-bool CudaSession::sync(std::string *error) {
-  return (*error = check(api_.cuStreamSynchronize(stream_), "running the model on the GPU")).empty();
-}
+bool CudaSession::sync(std::string *error) { return syncStream(api_, stream_, error); }
 
 bool CudaSession::reset(std::string *error) {
   model_.device().makeCurrent();

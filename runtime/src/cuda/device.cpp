@@ -32,6 +32,20 @@ std::string check(CUresult result, const char *what) {
   return std::string(what) + " failed: " + resultText(result);
 }
 
+bool syncStream(const DriverApi &api, CUstream stream, std::string *error) {
+  return (*error = check(api.cuStreamSynchronize(stream), "running the model on the GPU")).empty();
+}
+
+void releaseStream(const DriverApi &api, CUstream stream, CUgraphExec graphExec, CUgraph graph,
+                   std::initializer_list<void *> pinned) {
+  if (stream) api.cuStreamSynchronize(stream);
+  if (graphExec) api.cuGraphExecDestroy(graphExec);
+  if (graph) api.cuGraphDestroy(graph);
+  for (void *host : pinned)
+    if (host) api.cuMemFreeHost(host);
+  if (stream) api.cuStreamDestroy(stream);
+}
+
 const Device *Device::get(std::string *error) {
   static std::once_flag once;
   static Device *device = nullptr;

@@ -4,6 +4,7 @@
 #define TERN_RUNTIME_CUDA_DEVICE_H
 
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -43,6 +44,14 @@ class Device {
 
 // "CUDA_ERROR_X (text)" prefixed with what failed, or "" on success.
 std::string check(CUresult result, const char *what);
+
+// Waits for the model's work on `stream`; "" in *error, or why it failed.
+bool syncStream(const DriverApi &api, CUstream stream, std::string *error);
+
+// Ends what a decode session or a batch holds on the device, any of it null: waits for the stream,
+// destroys the captured graph, frees the pinned host buffers, then the stream.
+void releaseStream(const DriverApi &api, CUstream stream, CUgraphExec graphExec, CUgraph graph,
+                   std::initializer_list<void *> pinned);
 
 // Device memory for the work of one stream. A freed block goes to a list per size class (powers of
 // two from 256 bytes) and is handed out again before new memory is asked for; work is ordered on the
