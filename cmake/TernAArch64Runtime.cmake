@@ -20,6 +20,17 @@ endif()
 
 if(TERN_HAVE_AARCH64_RUNTIME)
   include(ExternalProject)
+  # The dotprod kernels Halide generates on this machine (runtime/kernels/halide), when it has
+  # Halide 14: the cross build links them as ISA arm_dotprod_halide.
+  get_property(TERN_HALIDE_AARCH64_ARGS GLOBAL PROPERTY TERN_HALIDE_AARCH64_ARGS)
+  set(TERN_AARCH64_HALIDE OFF)
+  set(TERN_AARCH64_DEPENDS)
+  if(TERN_HALIDE_AARCH64_ARGS AND TARGET tern-halide-aarch64-kernels)
+    set(TERN_AARCH64_HALIDE ON)
+    set(TERN_AARCH64_DEPENDS DEPENDS tern-halide-aarch64-kernels)
+  else()
+    set(TERN_HALIDE_AARCH64_ARGS -DTERN_HALIDE_AARCH64_DIR=)  # hand-written kernels only
+  endif()
   # One job inside: the outer build already runs -j2 on a 2-core machine.
   ExternalProject_Add(tern-aarch64-runtime
     SOURCE_DIR ${CMAKE_SOURCE_DIR}
@@ -29,8 +40,10 @@ if(TERN_HAVE_AARCH64_RUNTIME)
                -DCMAKE_BUILD_TYPE=Release
                -DTERN_ENABLE_COMPILER=OFF -DTERN_ENABLE_CPU=OFF -DTERN_ENABLE_HLS=OFF
                -DTERN_ENABLE_CUDA=OFF -DTERN_ENABLE_AARCH64_RUNTIME=OFF
+               ${TERN_HALIDE_AARCH64_ARGS}
     BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --parallel 1
                   --target tern-run TernKernelTests
     INSTALL_COMMAND ""
-    BUILD_ALWAYS ON)
+    BUILD_ALWAYS ON
+    ${TERN_AARCH64_DEPENDS})
 endif()

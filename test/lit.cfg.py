@@ -57,6 +57,8 @@ if getattr(config, "qemu_aarch64", "") and os.path.exists(aarch64_tern_run):
     config.substitutions.append(
         ("%qemu_aarch64", config.qemu_aarch64 +
          " -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"))
+    if getattr(config, "tern_aarch64_halide", "") == "ON":
+        config.available_features.add("aarch64-halide")
 
 # The CPU's vector ISAs, for tests that run a given kernel ISA or --target (runtime/kernels).
 def cpu_flags():

@@ -168,6 +168,13 @@ const std::vector<KernelIsa> &kernelIsas() {
       {"arm_dotprod", {ternary_gemv_arm_64_dotprod, ternary_gemm_arm_64_dotprod},
        {nullptr, nullptr}, cpuHasDotprod},
 #endif
+#if defined(TERN_KERNELS_ARM_64) && defined(TERN_KERNELS_HALIDE)
+      // Halide's, tested exactly under qemu but not yet timed on AArch64 hardware, so after the
+      // hand-written default (docs/performance.md, "Halide or hand-written").
+      {"arm_dotprod_halide",
+       {ternary_gemv_arm_64_dotprod_halide, ternary_gemm_arm_64_dotprod_halide},
+       {nullptr, nullptr}, cpuHasDotprod},
+#endif
       {"generic", {ternary_matmul_generic, ternary_matmul_generic},
        {ternary_matmul_generic, ternary_matmul_generic}, always},
   };

@@ -1,7 +1,9 @@
 // Halide generators of the ternary accumulate over the two_bit_tiled layout (ternary_kernels.h):
-// one algorithm each for decode (gemv) and prefill (gemm), with the schedule of x86-64 AVX-512 VNNI.
-// They run at build time (add_halide_library) and emit objects with no Halide runtime calls
-// (no_runtime, no_asserts, no_bounds_query): ternary_x86_64_avx512_vnni_halide.cpp wraps them.
+// one algorithm each for decode (gemv) and prefill (gemm), with a schedule for x86-64 AVX-512 VNNI
+// and one for AArch64 dotprod (get_target().arch == ARM; there the products are int8 x int8 for
+// sdot). They run at build time (add_halide_library) and emit objects with no Halide runtime calls
+// (no_runtime, no_asserts, no_bounds_query): ternary_x86_64_avx512_vnni_halide.cpp and, in the
+// AArch64 cross build, ternary_arm_64_dotprod_halide.cpp wrap them.
 // Where a schedule of Halide 14 does not reach the hand-written kernels (AVX2: it cannot use the
 // saturating vpmaddubsw, so it widens to 16 bits; 3x slower), those are used: docs/performance.md.
 // The base3_tiled generators (TernaryGemvBase3, TernaryGemmBase3) are such a case: Halide 14 emits
@@ -39,12 +41,19 @@ class TernaryGemv : public Generator<TernaryGemv> {
     Var r("r"), j("j"), g("g");
     RDom k(0, 4, 0, chunks, "k");
     Expr i = k.x, c = k.y;
-    Expr masked = chunkByte(w, chunkStride, g, c, r, i) & (cast<uint8_t>(3) << cast<uint8_t>(2 * j));
+    Expr byte = chunkByte(w, chunkStride, g, c, r, i);
+    // AArch64's sdot multiplies two signed bytes (udot two unsigned; no mixed form before
+    // ARMv8.6): bit pair 3 in place (up to 192) is no int8, so it is shifted down instead and
+    // summed unscaled, as the hand-written ternary_arm_64_dotprod.cpp does.
+    const bool arm = get_target().arch == Target::ARM;
+    Expr masked = byte & (cast<uint8_t>(3) << cast<uint8_t>(2 * j));
+    Expr weight = cast<int16_t>(masked);
+    if (arm) weight = cast<int16_t>(cast<int8_t>(select(j < 3, masked, byte >> cast<uint8_t>(6))));
     Func partial("partial");
     partial(r, j, g) = 0;
-    partial(r, j, g) += cast<int32_t>(cast<int16_t>(masked) * cast<int16_t>(x(c * 16 + 4 * j + i)));
+    partial(r, j, g) += cast<int32_t>(weight * cast<int16_t>(x(c * 16 + 4 * j + i)));
     out(r, g) = accIn(r, g) + partial(r, 0, g) + (partial(r, 1, g) >> 2) +
-                (partial(r, 2, g) >> 4) + (partial(r, 3, g) >> 6) - sumX;
+                (partial(r, 2, g) >> 4) + (arm ? partial(r, 3, g) : partial(r, 3, g) >> 6) - sumX;
 
     out.bound(r, 0, 16).vectorize(r);
     partial.compute_at(out, g).vectorize(r).unroll(j);
@@ -80,17 +89,29 @@ class TernaryGemm : public Generator<TernaryGemm> {
     Expr i = k.x, jj = k.y, cc = k.z;
     Func acc("acc");
     acc(r, g, t) = 0;
-    acc(r, g, t) += cast<int32_t>(cast<int16_t>(code(4 * r + i, jj, cc, g)) *
-                                  cast<int16_t>(x(cc * 16 + 4 * jj + i, t)));
+    // AArch64: codes as int8, so that the products are sdot's (see TernaryGemv).
+    const bool arm = get_target().arch == Target::ARM;
+    Expr weight = code(4 * r + i, jj, cc, g);
+    weight = arm ? cast<int16_t>(cast<int8_t>(weight)) : cast<int16_t>(weight);
+    acc(r, g, t) += cast<int32_t>(weight * cast<int16_t>(x(cc * 16 + 4 * jj + i, t)));
     out(r, g, t) = accIn(r, g, t) + acc(r, g, t) - sumX(t);
 
-    Var to("to"), ti("ti");
-    // Blocks of 16 tokens outside, row groups inside: the block's activations stay in L1/L2
-    // while the weights stream past (measured 12-15% faster than groups outside at 512 tokens,
-    // where the activations of all tokens no longer fit L2).
-    out.bound(r, 0, 16).vectorize(r).split(t, to, ti, 16, TailStrategy::GuardWithIf)
-        .reorder(r, ti, g, to);
-    acc.compute_at(out, g).store_in(MemoryType::Stack).vectorize(r).unroll(t);
+    Var to("to"), ti("ti"), q("q"), rq("rq");
+    if (arm) {
+      // NEON has 32 registers of 4 int32 lanes, not AVX-512's 32 of 16: a quad of 4 rows times
+      // 8 tokens is 8 accumulators, and the quad's 16 bytes of a chunk are decoded into 4 sdot
+      // operands once for the 8 tokens (the hand-written kernel's blocking).
+      out.bound(r, 0, 16).split(r, q, rq, 4).vectorize(rq)
+          .split(t, to, ti, 8, TailStrategy::GuardWithIf).reorder(rq, ti, q, g, to);
+      acc.compute_at(out, q).store_in(MemoryType::Stack).vectorize(r).unroll(t);
+    } else {
+      // Blocks of 16 tokens outside, row groups inside: the block's activations stay in L1/L2
+      // while the weights stream past (measured 12-15% faster than groups outside at 512
+      // tokens, where the activations of all tokens no longer fit L2).
+      out.bound(r, 0, 16).vectorize(r).split(t, to, ti, 16, TailStrategy::GuardWithIf)
+          .reorder(r, ti, g, to);
+      acc.compute_at(out, g).store_in(MemoryType::Stack).vectorize(r).unroll(t);
+    }
     acc.update().reorder(k.x, r, t, k.y, k.z).atomic().vectorize(k.x).vectorize(r).unroll(t)
         .unroll(k.y);
     code.compute_at(acc, k.z).vectorize(b).unroll(j);

@@ -193,6 +193,22 @@ TEST(KernelIsas, Base3TiledHasSimdKernelsOnlyWithVbmi) {
 }
 #endif
 
+#if defined(TERN_KERNELS_ARM_64)
+// The hand-written dotprod kernels stay AArch64's default: Halide's (arm_dotprod_halide, when the
+// build has them) are checked for exactness here but not timed on hardware (docs/performance.md).
+TEST(KernelIsas, HandWrittenDotprodIsTheAArch64Default) {
+  const KernelIsa *dotprod = nullptr;
+  for (const KernelIsa &isa : kernelIsas())
+    if (std::string(isa.name) == "arm_dotprod") dotprod = &isa;
+  ASSERT_NE(dotprod, nullptr);
+  EXPECT_EQ(dotprod->kernelFor(TERN_LAYOUT_TWO_BIT_TILED, 1), &ternary_gemv_arm_64_dotprod);
+  EXPECT_EQ(dotprod->kernelFor(TERN_LAYOUT_TWO_BIT_TILED, 5), &ternary_gemm_arm_64_dotprod);
+  if (dotprod->supportedByCpu()) {
+    EXPECT_STREQ(bestKernelIsa().name, "arm_dotprod");
+  }
+}
+#endif
+
 TEST(KernelContext, TheEnvironmentPicksIsaAndThreads) {
   std::string error;
   setenv("TERN_ISA", "generic", 1);
