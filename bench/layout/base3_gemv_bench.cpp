@@ -2,7 +2,8 @@
 // production two_bit_tiled GEMVs (hand-written and Halide, runtime/kernels), over one decode step of
 // the 1.3B shape, next to the machine's read ceiling measured in the same process
 // (runtime/src/read_bandwidth.cpp); with them the runtime's base3_tiled kernel (avx512_vbmi) and the
-// Halide 14 base3_tiled kernels (base3_halide.cpp). Run by bench/layout/run.sh; results in
+// Halide 14 base3_tiled kernels (base3_halide.cpp), and the AVX2-only GEMVs of both layouts
+// (base3_gemv_avx2.cpp) next to the production AVX2 one. Run by bench/layout/run.sh; results in
 // docs/performance.md.
 //
 //   base3_gemv_bench [--steps 20] [--rounds 3] [--threads 1,2] [--check-only] [--gemm]
@@ -30,11 +31,13 @@
 #include <immintrin.h>
 
 #include "base3_gemv.h"
+#include "gemv_avx2.h"
 #include "read_bandwidth.h"
 #include "ternary_kernels.h"
 
 namespace {
 
+using tern::bench::Base3Avx2Decode;
 using tern::bench::Base3Decode;
 
 }  // namespace
@@ -159,6 +162,24 @@ const Kernel kKernels[] = {
        const tern_ternary_args a = argsOf(m, TERN_LAYOUT_BASE3_TILED);
        tern::bench::base3GemvHalide(&a, b, e, /*table=*/true);
      }},
+    // AVX2 only (base3_gemv_avx2.cpp): the production two_bit_tiled kernel, two_bit_tiled in the
+    // base-3 kernels' loop, and the two base-3 decodes.
+    {"two_bit_tiled / hand-written (avx2, production)", Layout::TwoBitTiled,
+     [](const Matrix &m, int64_t b, int64_t e) { runTwoBit(ternary_gemv_x86_64_avx2, m, b, e); }},
+    {"two_bit_tiled / avx2, in the base-3 kernels' loop", Layout::TwoBitTiled,
+     [](const Matrix &m, int64_t b, int64_t e) {
+       tern::bench::twoBitGemvAvx2(m.w, m.x, m.xSum, m.out, m.N, m.K, b, e);
+     }},
+    {"base3_tiled / avx2, subtract-min + pshufb", Layout::Base3Tiled,
+     [](const Matrix &m, int64_t b, int64_t e) {
+       tern::bench::base3GemvAvx2(m.w, m.x, m.xSum, m.out, m.N, m.K, b, e,
+                                  Base3Avx2Decode::Shuffles);
+     }},
+    {"base3_tiled / avx2, vpmulhuw quotients + vpmaddwd", Layout::Base3Tiled,
+     [](const Matrix &m, int64_t b, int64_t e) {
+       tern::bench::base3GemvAvx2(m.w, m.x, m.xSum, m.out, m.N, m.K, b, e,
+                                  Base3Avx2Decode::Multiplies);
+     }},
 };
 constexpr int kKernelCount = sizeof(kKernels) / sizeof(kKernels[0]);
 
@@ -192,7 +213,8 @@ bool checkKernels() {
   std::mt19937_64 rng(7);
   const int64_t shapes[][2] = {{1, 1},    {16, 20},  {17, 21},   {5, 19},    {33, 999},
                                {50, 2047}, {48, 40},  {7, 5633},  {64, 2048}, {2048, 2048},
-                               {13, 5632}, {300, 77}, {16, 1},    {31, 41}};
+                               {13, 5632}, {300, 77}, {16, 1},    {31, 41},   {47, 241},
+                               {9, 260},   {16, 259}};
   bool ok = true;
   for (const auto &s : shapes) {
     const int64_t N = s[0], K = s[1];
@@ -210,12 +232,17 @@ bool checkKernels() {
     for (const Kernel &kernel : kKernels) {
       std::vector<uint8_t> w(packedBytes(kernel.layout, N, K));
       pack(kernel.layout, t.data(), N, K, w.data());
-      if (kernel.layout == Layout::TwoBitTiled) {  // the packer against the production decode
+      {  // the packer against the production decode (the generic kernel)
         std::vector<int32_t> generic(N, 0);
-        runTwoBit(ternary_matmul_generic, Matrix{N, K, w.data(), x.data(), xSum, generic.data()},
-                  0, N);
+        const Matrix g{N, K, w.data(), x.data(), xSum, generic.data()};
+        if (kernel.layout == Layout::TwoBitTiled)
+          runTwoBit(ternary_matmul_generic, g, 0, N);
+        else
+          runBase3(ternary_matmul_generic, g, 0, N);
         if (generic != want) {
-          std::printf("FAIL two_bit_tiled packing N=%ld K=%ld\n", long(N), long(K));
+          std::printf("FAIL %s packing N=%ld K=%ld\n",
+                      kernel.layout == Layout::TwoBitTiled ? "two_bit_tiled" : "base3_tiled",
+                      long(N), long(K));
           ok = false;
         }
       }
@@ -233,7 +260,25 @@ bool checkKernels() {
         }
     }
   }
-  std::printf("exactness: %s (%d kernels x %zu shapes, odd N and K included)\n",
+  // Extremes: the int16 partial sums at their bound (every code 2 or 0, every x -128 or 127).
+  for (const int8_t xv : {int8_t(-128), int8_t(127)})
+    for (const int8_t tv : {int8_t(1), int8_t(-1)}) {
+      const int64_t N = 32, K = 5632;
+      std::vector<int8_t> t(N * K, tv), x(K, xv);
+      const int32_t xSum = int32_t(xv) * int32_t(K), want = xSum * tv;
+      for (const Kernel &kernel : kKernels) {
+        std::vector<uint8_t> w(packedBytes(kernel.layout, N, K));
+        pack(kernel.layout, t.data(), N, K, w.data());
+        std::vector<int32_t> got(N, 0);
+        kernel.run(Matrix{N, K, w.data(), x.data(), xSum, got.data()}, 0, N);
+        if (got != std::vector<int32_t>(N, want)) {
+          std::printf("FAIL %s extremes x=%d trit=%d: %d, want %d\n", kernel.name, xv, tv, got[0],
+                      want);
+          ok = false;
+        }
+      }
+    }
+  std::printf("exactness: %s (%d kernels x %zu shapes, odd N and K included, and extremes)\n",
               ok ? "all equal to the scalar reference" : "MISMATCH", kKernelCount,
               sizeof(shapes) / sizeof(shapes[0]));
   return ok;
