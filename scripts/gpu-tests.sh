@@ -78,13 +78,14 @@ check() {
   "$py" - "$dir/bench.jsonl" <<'PY' | tee -a "$log"
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-print(f"{'model':<8} {'decode tok/s':>12} {'no graph':>9} {'MB/token':>9} {'eff GB/s':>9} "
+print(f"{'model':<8} {'decode tok/s':>12} {'no graph':>9} {'plain launch':>12} {'MB/token':>9} {'eff GB/s':>9} "
       f"{'HBM GB/s':>9} {'of HBM':>7} {'prefill128':>10} {'prefill512':>10} {'batch8 tok/s':>12} "
       f"{'batch32 tok/s':>13}")
 for r in rows:
     name = r["model"].rsplit("/", 1)[-1].replace(".tern", "")
     p, b = r["prefill_tok_s"], r.get("decode_batch", {})
     print(f"{name:<8} {r['decode_tok_s']:>12.1f} {r.get('decode_tok_s_without_graph', 0):>9.1f} "
+          f"{r.get('decode_tok_s_without_dependent_launch', 0):>12.1f} "
           f"{r['bytes_per_token'] / 1e6:>9.1f} {r['effective_gbps']:>9.1f} {r.get('hbm_gbps', 0):>9.1f} "
           f"{100 * r.get('fraction_of_hbm', 0):>6.1f}% {p.get('128', 0):>10.1f} {p.get('512', 0):>10.1f} "
           f"{b.get('8', {}).get('tok_s', 0):>12.1f} {b.get('32', {}).get('tok_s', 0):>13.1f}")

@@ -8,12 +8,15 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "dialects/Tern/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
 void ::tern::buildCPUBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
+  // The input, forget and gate projections each normalize the same input: one sum of squares.
+  pm.addPass(mlir::tern::createTernDedupeComputations());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;

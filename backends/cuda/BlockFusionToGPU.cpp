@@ -3,7 +3,9 @@
 // Between two matrix products a decode step normalizes, quantizes, gates and
 // steps the recurrence over rows of a few thousand elements. One kernel per
 // op makes the step launch-bound (docs/performance-gpu.md); one block that
-// runs them all in order, with barriers between them, costs one launch.
+// runs them all in order costs one launch. Such a kernel is latency-bound on
+// its one SM, so it waits at a barrier only where threads exchange data, and
+// a thread reads what it stored itself from its registers.
 //
 #include "backends/cuda/KernelBuilders.h"
 #include "backends/cuda/Passes.h"
@@ -58,6 +60,284 @@ int64_t parameterBytes(Value v) {
 }
 constexpr int64_t kMaxParameterBytes = 3584;
 
+//===----------------------------------------------------------------------===//
+// Which thread touches which element: when ops need no barrier between them.
+//===----------------------------------------------------------------------===//
+
+/// How the block's threads share the iterations of one buffer access: linear iteration l (the
+/// last loop varying fastest) is made by thread l % blockSize in round l / blockSize, in every
+/// member (an all-parallel op, or the row of a reduction with a single output). Two accesses to one
+/// buffer value with the same ThreadMap touch each element from the same thread in the same round.
+struct ThreadMap {
+  int64_t total = 0;           // iterations
+  bool linear = false;         // iteration l touches the buffer's row-major element l
+  SmallVector<int64_t> ranges; // with `map` (set only when it is a permutation): the loop ranges
+  AffineMap map;
+};
+
+bool sameElements(const ThreadMap &a, const ThreadMap &b) {
+  if (a.total != b.total)
+    return false;
+  if (a.linear && b.linear)
+    return true;
+  return a.map && a.map == b.map && a.ranges == b.ranges;
+}
+
+/// Whether distinct indices of `type` are distinct addresses (a layout that may give two indices
+/// one address, such as a stride of 0, would let two threads share an element).
+bool hasInjectiveLayout(MemRefType type) {
+  if (type.getLayout().isIdentity())
+    return true;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  // Row-major without overlap: each dimension (of more than one element) steps over all of the
+  // later ones.
+  int64_t inner = 1; // the span of the later dimensions
+  for (int i = type.getRank() - 1; i >= 0; --i) {
+    int64_t size = type.getDimSize(i);
+    if (size == 1)
+      continue;
+    if (ShapedType::isDynamic(strides[i]) || ShapedType::isDynamic(size) || strides[i] < inner)
+      return false;
+    inner = strides[i] * size;
+  }
+  return true;
+}
+
+/// Whether iteration l of loops `ranges` touches element l (row-major) of a buffer of `type`
+/// through `map`: leaving out loops and buffer dimensions of one element, the map is the identity.
+bool isLinearAccess(ArrayRef<int64_t> ranges, AffineMap map, MemRefType type) {
+  SmallVector<unsigned> loops, indexed;
+  for (auto [i, range] : llvm::enumerate(ranges))
+    if (range != 1)
+      loops.push_back(i);
+  for (auto [j, result] : llvm::enumerate(map.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(result);
+    int64_t size = type.getDimSize(j);
+    if (size == 1) {
+      auto constant = dyn_cast<AffineConstantExpr>(result);
+      if (!(dim && ranges[dim.getPosition()] == 1) && !(constant && constant.getValue() == 0))
+        return false;
+      continue;
+    }
+    if (!dim || ranges[dim.getPosition()] != size)
+      return false;
+    indexed.push_back(dim.getPosition());
+  }
+  return loops == indexed;
+}
+
+/// Whether the body of `op` touches memory itself (a gather): its accesses are then not those
+/// of its operands' maps.
+bool bodyTouchesMemory(linalg::LinalgOp op) {
+  WalkResult walk = op.getBlock()->walk([](Operation *inner) {
+    return isMemoryEffectFree(inner) ? WalkResult::advance() : WalkResult::interrupt();
+  });
+  return walk.wasInterrupted();
+}
+
+/// The ThreadMap of a member's access to `operand`, when the thread of each element is known.
+std::optional<ThreadMap> threadMapOf(Member m, OpOperand &operand) {
+  auto type = dyn_cast<MemRefType>(operand.get().getType());
+  if (!type || !hasInjectiveLayout(type) || bodyTouchesMemory(m.op))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = m.op.getStaticLoopRanges();
+  AffineMap map = m.op.getMatchingIndexingMap(&operand);
+  ThreadMap threads;
+  if (m.reduction) {
+    // Only a single output's row is split over the threads as a parallel op is (ivs 0, ..., 0, k);
+    // the output is written by thread 0 after the block has combined the row.
+    if (m.op.isDpsInit(&operand) || product(ArrayRef(ranges).drop_back()) != 1 ||
+        !isLinearAccess(ranges, map, type))
+      return std::nullopt;
+    threads.total = ranges.back();
+    threads.linear = true;
+    return threads;
+  }
+  threads.total = product(ranges);
+  threads.linear = isLinearAccess(ranges, map, type);
+  if (map.isPermutation()) {
+    threads.ranges = ranges;
+    threads.map = map;
+  }
+  if (!threads.linear && !threads.map)
+    return std::nullopt;
+  return threads;
+}
+
+/// A read or write of a buffer by some member of a kernel.
+struct Access {
+  Value buffer; // null: any memory
+  bool write;
+  std::optional<ThreadMap> threads; // std::nullopt: the element's thread is not known
+};
+
+/// Whether two buffers of a kernel may share memory. Workgroup buffers are the kernel's own
+/// attributions, distinct from each other and from global memory.
+bool mayAliasInKernel(Value a, Value b) {
+  if (!a || !b)
+    return true;
+  auto inWorkgroup = [](Value v) {
+    return gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(cast<MemRefType>(v.getType()));
+  };
+  if (inWorkgroup(a) || inWorkgroup(b))
+    return rootOf(a) == rootOf(b);
+  return mayAlias(a, b);
+}
+
+/// What the block's memory holds while a kernel is built: the accesses since the last barrier,
+/// and the values this thread stored that it may use again instead of loading them.
+class KernelMemory {
+public:
+  explicit KernelMemory(int64_t blockSize) : blockSize(blockSize) {}
+
+  /// Whether `access`, made after the pending ones, must wait for a barrier: two accesses to
+  /// memory that may be shared, at least one a write, unless each element is touched by the same
+  /// thread in both. A read of such an element in unrolled rounds must moreover take the value
+  /// from a register: a thread past the end reads the last element instead, another thread's.
+  bool mustWait(const Access &access) const {
+    // A read of a value every thread holds touches no memory.
+    if (!access.write && access.buffer && uniformValue(access.buffer))
+      return false;
+    return llvm::any_of(pending, [&](const Access &earlier) {
+      if (!(earlier.write || access.write) || !mayAliasInKernel(earlier.buffer, access.buffer))
+        return false;
+      bool sameThread = earlier.buffer == access.buffer && earlier.threads && access.threads &&
+                        sameElements(*earlier.threads, *access.threads);
+      if (!sameThread)
+        return true;
+      bool readAfterWrite = earlier.write && !access.write;
+      return readAfterWrite && unrolled(*access.threads) && !find(access.buffer, *access.threads);
+    });
+  }
+  bool mustWait(ArrayRef<Access> accesses) const {
+    return llvm::any_of(accesses, [&](const Access &a) { return mustWait(a); });
+  }
+
+  void barrier() { pending.clear(); }
+  void record(ArrayRef<Access> accesses) { pending.append(accesses.begin(), accesses.end()); }
+
+  /// A write of `buffer` (null: of anything): what this thread stored there, or in memory it
+  /// may share, is no longer known.
+  void forget(Value buffer) {
+    llvm::erase_if(stored, [&](const Stored &s) { return mayAliasInKernel(s.buffer, buffer); });
+    llvm::erase_if(uniform, [&](const std::pair<Value, Value> &u) {
+      return mayAliasInKernel(u.first, buffer);
+    });
+  }
+  /// Every thread holds `value`, the one element of `buffer` (a reduction's total).
+  void rememberUniform(Value buffer, Value value) {
+    forget(buffer);
+    uniform.push_back({buffer, value});
+  }
+  /// The value every thread holds for the one element of `buffer`, or null.
+  Value uniformValue(Value buffer) const {
+    auto type = dyn_cast<MemRefType>(buffer.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() != 1)
+      return Value();
+    for (auto [b, value] : uniform)
+      if (b == buffer)
+        return value;
+    return Value();
+  }
+  /// This thread stored `values[r]` in round r of the elements `threads` gives of `buffer`.
+  void remember(Value buffer, const ThreadMap &threads, SmallVector<Value> values) {
+    forget(buffer);
+    stored.push_back({buffer, threads, std::move(values)});
+  }
+  /// The value this thread stored in round `round` at the element of `buffer` it reads now.
+  Value storedValue(Value buffer, const ThreadMap &threads, int64_t round) const {
+    const Stored *s = find(buffer, threads);
+    return s ? s->values[round] : Value();
+  }
+
+  bool unrolled(const ThreadMap &threads) const {
+    return (threads.total + blockSize - 1) / blockSize <= kMaxUnrolledRounds;
+  }
+
+  /// Rounds a thread makes over `total` iterations, unrolled when there are few: all loads of all
+  /// rounds are issued first, so a thread waits for memory once per op, not once per round.
+  static constexpr int64_t kMaxUnrolledRounds = 16;
+
+private:
+  struct Stored {
+    Value buffer;
+    ThreadMap threads;
+    SmallVector<Value> values; // one per round
+  };
+  const Stored *find(Value buffer, const ThreadMap &threads) const {
+    for (const Stored &s : stored)
+      if (s.buffer == buffer && sameElements(s.threads, threads))
+        return &s;
+    return nullptr;
+  }
+
+  int64_t blockSize;
+  SmallVector<Access> pending;
+  SmallVector<Stored> stored;
+  SmallVector<std::pair<Value, Value>> uniform; // single-element buffer, value every thread holds
+};
+
+/// What the ops in a member's body do to memory beyond its operands.
+void appendBodyAccesses(linalg::LinalgOp op, SmallVectorImpl<Access> &accesses) {
+  op.getBlock()->walk([&](Operation *inner) {
+    if (isMemoryEffectFree(inner))
+      return;
+    auto iface = dyn_cast<MemoryEffectOpInterface>(inner);
+    if (!iface) {
+      accesses.push_back({Value(), true, std::nullopt});
+      return;
+    }
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    iface.getEffects(effects);
+    for (const MemoryEffects::EffectInstance &e : effects) {
+      bool write = !isa<MemoryEffects::Read>(e.getEffect());
+      Value v = e.getValue();
+      accesses.push_back({v && isa<MemRefType>(v.getType()) ? v : Value(), write, std::nullopt});
+    }
+  });
+}
+
+/// The accesses of a member that the accesses before it must not race with: all of a parallel op's;
+/// a reduction's reads of its rows and the first write of its partials (its output is touched only
+/// after the block has waited for its partials).
+SmallVector<Access> accessesOnEntry(Member m, Value partials) {
+  SmallVector<Access> accesses;
+  for (OpOperand &operand : m.op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    std::optional<ThreadMap> threads = threadMapOf(m, operand);
+    if (!m.op.isDpsInit(&operand)) {
+      accesses.push_back({operand.get(), false, threads});
+    } else if (!m.reduction) {
+      accesses.push_back({operand.get(), true, threads});
+      if (m.op.payloadUsesValueFromOperand(&operand))
+        accesses.push_back({operand.get(), false, threads});
+    }
+  }
+  appendBodyAccesses(m.op, accesses);
+  if (m.reduction)
+    accesses.push_back({partials, true, std::nullopt});
+  return accesses;
+}
+
+/// The accesses of a member that the members after it must not race with, unless a barrier lies
+/// between: all of a parallel op's; a reduction's partials and output, touched after its last
+/// barrier by warp 0 and thread 0 (none when each output ends with a barrier).
+SmallVector<Access> accessesOnExit(Member m, Value partials, bool endsWithBarrier) {
+  if (!m.reduction)
+    return accessesOnEntry(m, partials);
+  if (endsWithBarrier)
+    return {};
+  Value output = m.op.getDpsInitOperand(0)->get();
+  return {{partials, false, std::nullopt},
+          {partials, true, std::nullopt},
+          {output, false, std::nullopt},
+          {output, true, std::nullopt}};
+}
+
 class RunFuser {
 public:
   RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs)
@@ -100,7 +380,10 @@ public:
     // other's results, and shared memory answers in tens of cycles where global memory takes
     // hundreds.
     SmallVector<Value> local = kernelLocalBuffers(members);
-    SmallVector<Type> workgroupTypes{partialsF32, partialsI32};
+    // Two partials buffers per element type, used by turns: a reduction whose every warp reads the
+    // partials after its barrier is not overwritten by the next reduction's warps, and the one
+    // after that writes only after that next reduction's barrier.
+    SmallVector<Type> workgroupTypes{partialsF32, partialsI32, partialsF32, partialsI32};
     for (Value buffer : local) {
       auto type = cast<MemRefType>(buffer.getType());
       workgroupTypes.push_back(
@@ -109,15 +392,31 @@ public:
     Value one = indexConstant(b, loc, 1);
     gpu::LaunchOp launch = createLaunch(b, loc, one, one, blockSize, workgroupTypes);
     Value tid = launch.getThreadIds().x;
-    for (auto [buffer, shared] : llvm::zip(local, launch.getWorkgroupAttributions().drop_front(2)))
+    for (auto [buffer, shared] :
+         llvm::zip(local, launch.getWorkgroupAttributions().drop_front(kPartialsBuffers)))
       for (Member &m : members)
         m.op->replaceUsesOfWith(buffer, shared);
-    for (Member m : members) {
-      if (m.reduction)
-        emitReduction(b, m.op, *m.reduction, tid, launch);
-      else
-        emitParallel(b, m.op, tid);
-      gpu::BarrierOp::create(b, m.op.getLoc());
+    // A barrier only before a member that touches what another thread may have touched since the
+    // last one; the values a thread stored and reads again come from its registers.
+    KernelMemory memory(blockSize);
+    int64_t reductions = 0;
+    for (Member &m : members) {
+      Value partials = partialsFor(m, launch, m.reduction ? reductions++ : 0);
+      // A reduction of several outputs waits after each (their partials share one buffer).
+      bool endsWithBarrier =
+          m.reduction && product(ArrayRef(m.op.getStaticLoopRanges()).drop_back()) > 1;
+      if (memory.mustWait(accessesOnEntry(m, partials))) {
+        gpu::BarrierOp::create(b, m.op.getLoc());
+        memory.barrier();
+      }
+      if (m.reduction) {
+        emitReduction(b, m, partials, tid, memory, endsWithBarrier);
+        if (endsWithBarrier)
+          memory.barrier();
+      } else {
+        emitParallel(b, m, tid, memory);
+      }
+      memory.record(accessesOnExit(m, partials, endsWithBarrier));
     }
     // A buffer freed before the kernel that now uses it is freed after it instead.
     for (Operation *op : run) {
@@ -137,10 +436,51 @@ public:
         user->erase(); // the deallocation
       buffer.getDefiningOp()->erase();
     }
+    dropUnreadWorkgroupBuffers(launch);
   }
 
 private:
   int64_t blockSize, maxElements, maxOutputs;
+
+  static constexpr unsigned kPartialsBuffers = 4;
+
+  /// The workgroup buffer of one slot per warp that the `turn`-th reduction of the kernel, of
+  /// `m`'s element type, combines in (the two buffers of a type alternate).
+  static Value partialsFor(Member m, gpu::LaunchOp launch, int64_t turn) {
+    Type elementType = cast<MemRefType>(m.op.getDpsInitOperand(0)->get().getType()).getElementType();
+    return launch.getWorkgroupAttributions()[(elementType.isF32() ? 0 : 1) + 2 * (turn % 2)];
+  }
+
+  /// A workgroup buffer nothing reads any more (each element came from a register) is neither
+  /// stored to nor allocated.
+  static void dropUnreadWorkgroupBuffers(gpu::LaunchOp launch) {
+    unsigned count = launch.getNumWorkgroupAttributions();
+    for (int i = int(count) - 1; i >= 0; --i) {
+      BlockArgument buffer = launch.getWorkgroupAttributions()[i];
+      bool onlyStored = llvm::all_of(buffer.getUsers(), [&](Operation *user) {
+        auto store = dyn_cast<memref::StoreOp>(user);
+        return store && store.getMemRef() == buffer;
+      });
+      if (!onlyStored)
+        continue;
+      for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+        user->erase();
+      launch.getBody().front().eraseArgument(buffer.getArgNumber());
+      --count;
+    }
+    launch->setAttr(gpu::LaunchOp::getNumWorkgroupAttributionsAttrName(),
+                    IntegerAttr::get(IntegerType::get(launch.getContext(), 64), count));
+  }
+
+  /// What `memory` holds for the element of `operand` that iteration round `round` of member `m`
+  /// reads (null: it must be loaded).
+  static Value storedValue(const KernelMemory &memory, Member m, OpOperand &operand,
+                           int64_t round) {
+    if (Value uniform = memory.uniformValue(operand.get()))
+      return uniform;
+    std::optional<ThreadMap> threads = threadMapOf(m, operand);
+    return threads ? memory.storedValue(operand.get(), *threads, round) : Value();
+  }
 
   /// Static shared memory a block may have (48 KiB), less the reduction partials and a margin.
   static constexpr int64_t kSharedBytes = 44 * 1024;
@@ -194,9 +534,7 @@ private:
     return ivs;
   }
 
-  /// Rounds a thread makes over `total` iterations, unrolled when there are few: all loads of all
-  /// rounds are issued first, so a thread waits for memory once per op, not once per round.
-  static constexpr int64_t kMaxUnrolledRounds = 16;
+  static constexpr int64_t kMaxUnrolledRounds = KernelMemory::kMaxUnrolledRounds;
 
   /// The iteration of round `round` for this thread, clamped into range so that its loads are
   /// valid; `valid` says whether it is a real one.
@@ -210,8 +548,10 @@ private:
     return {arith::MinUIOp::create(b, loc, linear, last), valid};
   }
 
-  /// Thread tid does the iterations tid, tid + blockSize, ...
-  void emitParallel(OpBuilder &b, linalg::LinalgOp op, Value tid) {
+  /// Thread tid does the iterations tid, tid + blockSize, ... The elements `memory` knows this
+  /// thread stored are taken from it, and what the op stores is remembered there.
+  void emitParallel(OpBuilder &b, Member m, Value tid, KernelMemory &memory) {
+    linalg::LinalgOp op = m.op;
     Location loc = op.getLoc();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t total = product(ranges), rounds = (total + blockSize - 1) / blockSize;
@@ -226,10 +566,15 @@ private:
       scf::ForOp::create(b, loc, tid, indexConstant(b, loc, total), indexConstant(b, loc, blockSize),
                          ValueRange{}, [&](OpBuilder &lb, Location loc, Value linear, ValueRange) {
                            SmallVector<Value> ivs = delinearize(lb, loc, linear, ranges);
-                           IRMapping mapping = buildIteration(lb, loc, op, ivs);
+                           IRMapping mapping = loadIterationOperands(
+                               lb, loc, op, ivs, nullptr, [&](OpOperand &operand) {
+                                 return memory.uniformValue(operand.get());
+                               });
+                           cloneIterationBody(lb, op, mapping, ivs);
                            store(lb, loc, mapping, ivs);
                            scf::YieldOp::create(lb, loc);
                          });
+      forgetWrites(m, memory);
       return;
     }
     struct Round {
@@ -242,7 +587,8 @@ private:
       auto [linear, valid] = roundIndex(b, loc, tid, i, total);
       all[i].ivs = delinearize(b, loc, linear, ranges);
       all[i].valid = valid;
-      all[i].mapping = loadIterationOperands(b, loc, op, all[i].ivs);
+      auto known = [&](OpOperand &operand) { return storedValue(memory, m, operand, i); };
+      all[i].mapping = loadIterationOperands(b, loc, op, all[i].ivs, nullptr, known);
     }
     for (Round &round : all) {
       cloneIterationBody(b, op, round.mapping, round.ivs);
@@ -255,11 +601,51 @@ private:
         scf::YieldOp::create(ib, loc);
       });
     }
+    forgetWrites(m, memory);
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (std::optional<ThreadMap> threads = threadMapOf(m, *init)) {
+      SmallVector<Value> stored;
+      for (Round &round : all)
+        stored.push_back(round.mapping.lookupOrDefault(yield->getOperand(0)));
+      memory.remember(init->get(), *threads, std::move(stored));
+    }
   }
 
-  /// This thread's share of one output's row: elements tid, tid + blockSize, ... combined.
-  Value foldRow(OpBuilder &b, Location loc, linalg::LinalgOp op, const RowReduction &r,
-                ValueRange ivs, Value tid, int64_t length, Value identity) {
+  /// The initial value of the single output of reduction `m` when every thread knows it: a
+  /// constant this kernel filled it with (every thread computed that fill's one element alike).
+  static Value uniformInitial(Member m, const KernelMemory &memory) {
+    SmallVector<int64_t> ranges = m.op.getStaticLoopRanges();
+    OpOperand *init = m.op.getDpsInitOperand(0);
+    auto type = cast<MemRefType>(init->get().getType());
+    if (product(ArrayRef(ranges).drop_back()) != 1 || !type.hasStaticShape() ||
+        type.getNumElements() != 1)
+      return Value();
+    if (Value uniform = memory.uniformValue(init->get()))
+      return uniform;
+    ThreadMap one;
+    one.total = 1;
+    one.linear = true;
+    Value stored = memory.storedValue(init->get(), one, 0);
+    return stored && matchPattern(stored, m_Constant()) ? stored : Value();
+  }
+
+  /// What a member writes (its output, and anything its body writes) is no longer known to hold
+  /// what this thread stored there before.
+  static void forgetWrites(Member m, KernelMemory &memory) {
+    memory.forget(m.op.getDpsInitOperand(0)->get());
+    SmallVector<Access> body;
+    appendBodyAccesses(m.op, body);
+    for (Access &access : body)
+      if (access.write)
+        memory.forget(access.buffer); // null: anything
+  }
+
+  /// This thread's share of one output's row: elements tid, tid + blockSize, ... combined; those
+  /// `memory` knows this thread stored are taken from it.
+  Value foldRow(OpBuilder &b, Location loc, Member m, ValueRange ivs, Value tid,
+                int64_t length, Value identity, const KernelMemory &memory) {
+    linalg::LinalgOp op = m.op;
+    const RowReduction &r = *m.reduction;
     auto elementOf = [&](IRMapping &mapping) {
       return mapping.lookupOrDefault(r.combiner->getOperand(1 - r.outOperand));
     };
@@ -270,7 +656,10 @@ private:
           ValueRange{identity}, [&](OpBuilder &lb, Location loc, Value k, ValueRange acc) {
             SmallVector<Value> at(ivs);
             at.push_back(k);
-            IRMapping mapping = buildIteration(lb, loc, op, at, r.combiner);
+            IRMapping mapping = loadIterationOperands(
+                lb, loc, op, at, r.combiner,
+                [&](OpOperand &operand) { return memory.uniformValue(operand.get()); });
+            cloneIterationBody(lb, op, mapping, at, r.combiner);
             scf::YieldOp::create(lb, loc, combine(lb, r, elementOf(mapping), acc[0]));
           });
       return fold.getResult(0);
@@ -281,7 +670,8 @@ private:
       auto [k, valid] = roundIndex(b, loc, tid, i, length);
       SmallVector<Value> indices(ivs);
       indices.push_back(k);
-      mappings.push_back(loadIterationOperands(b, loc, op, indices, r.combiner));
+      auto known = [&](OpOperand &operand) { return storedValue(memory, m, operand, i); };
+      mappings.push_back(loadIterationOperands(b, loc, op, indices, r.combiner, known));
       at.push_back({indices, valid});
     }
     Value acc = identity;
@@ -295,21 +685,49 @@ private:
     return acc;
   }
 
-  /// Each output in turn: the block folds its row, thread 0 combines it into the output.
-  void emitReduction(OpBuilder &b, linalg::LinalgOp op, const RowReduction &r, Value tid,
-                     gpu::LaunchOp launch) {
+  /// Each output in turn: the block folds its row, thread 0 combines it into the output. Outputs
+  /// after the first wait for warp 0 to have read the partials of the one before
+  /// (`endsWithBarrier`: so does what follows the last); a single output leaves that to the
+  /// members after it.
+  void emitReduction(OpBuilder &b, Member m, Value partials, Value tid,
+                     KernelMemory &memory, bool endsWithBarrier) {
+    linalg::LinalgOp op = m.op;
+    const RowReduction &r = *m.reduction;
     Location loc = op.getLoc();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     OpOperand *init = op.getDpsInitOperand(0);
     Type elementType = cast<MemRefType>(init->get().getType()).getElementType();
-    Value partials = launch.getWorkgroupAttributions()[elementType.isF32() ? 0 : 1];
+    if (Value initial = uniformInitial(m, memory)) {
+      // One output whose initial value every thread knows (a fill in this kernel): every thread
+      // computes the total, so what reads it later takes it from a register, after no barrier.
+      Value zero = indexConstant(b, loc, 0);
+      SmallVector<Value> ivs(ranges.size() - 1, zero);
+      Value identity = arith::getIdentityValue(r.kind, elementType, b, loc);
+      Value partial = foldRow(b, loc, m, ivs, tid, ranges.back(), identity, memory);
+      Value total = blockReduceToAll(b, loc, partial, partials, tid, blockSize, identity,
+                                     [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); });
+      Value result = combine(b, r, total, initial);
+      // Thread 0 stores it for the kernels after this one.
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
+      scf::IfOp::create(b, loc, first, [&](OpBuilder &tb, Location loc) {
+        SmallVector<Value> at(ivs);
+        at.push_back(zero);
+        memref::StoreOp::create(tb, loc, result, init->get(),
+                                applyMap(tb, loc, op.getMatchingIndexingMap(init), at));
+        scf::YieldOp::create(tb, loc);
+      });
+      memory.barrier(); // the one inside blockReduceToAll
+      forgetWrites(m, memory);
+      memory.rememberUniform(init->get(), result);
+      return;
+    }
     scf::ForOp::create(
         b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, product(ArrayRef(ranges).drop_back())),
         indexConstant(b, loc, 1), ValueRange{},
         [&](OpBuilder &ob, Location loc, Value output, ValueRange) {
           SmallVector<Value> ivs = delinearize(ob, loc, output, ArrayRef(ranges).drop_back());
           Value identity = arith::getIdentityValue(r.kind, elementType, ob, loc);
-          Value partial = foldRow(ob, loc, op, r, ivs, tid, ranges.back(), identity);
+          Value partial = foldRow(ob, loc, m, ivs, tid, ranges.back(), identity, memory);
           blockReduce(
               ob, loc, partial, partials, tid, blockSize, identity,
               [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); },
@@ -321,9 +739,11 @@ private:
                 memref::StoreOp::create(tb, loc, combine(tb, r, total, old), init->get(), index);
               });
           // The partials are read by warp 0 before the next output's warps overwrite them.
-          gpu::BarrierOp::create(ob, loc);
+          if (endsWithBarrier)
+            gpu::BarrierOp::create(ob, loc);
           scf::YieldOp::create(ob, loc);
         });
+    forgetWrites(m, memory);
   }
 };
 
@@ -406,6 +826,40 @@ void gatherKernels(Block &block, const RunFuser &fuser) {
   }
 }
 
+/// Last, moves each fill down again to just before the first op that touches what it fills:
+/// gathered into an earlier kernel, it would leave the reduction it starts to load its initial
+/// value, where in the reduction's own kernel every thread knows it.
+void sinkFills(Block &block, const RunFuser &fuser) {
+  SmallVector<linalg::FillOp> fills;
+  for (Operation &op : block)
+    if (auto fill = dyn_cast<linalg::FillOp>(op); fill && fuser.match(fill))
+      fills.push_back(fill);
+  for (linalg::FillOp fill : fills) {
+    Effects effects = effectsOf(cast<linalg::LinalgOp>(fill.getOperation()));
+    Operation *user = nullptr;
+    for (Operation *next = fill->getNextNode(); next; next = next->getNextNode()) {
+      if (RunFuser::isTransparent(next))
+        continue;
+      std::optional<Effects> other;
+      if (auto launch = dyn_cast<gpu::LaunchOp>(next))
+        other = effectsOf(launch);
+      else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(next))
+        other = effectsOf(linalgOp);
+      if (!other || !commutes(effects, *other)) {
+        user = next;
+        break;
+      }
+    }
+    // Past a deallocation of the filled buffer it would write freed memory.
+    if (!user || llvm::any_of(fill->getOperand(1).getUsers(), [&](Operation *u) {
+          return isa<gpu::DeallocOp, memref::DeallocOp>(u) && u->getBlock() == &block &&
+                 fill->isBeforeInBlock(u) && u->isBeforeInBlock(user);
+        }))
+      continue;
+    fill->moveBefore(user);
+  }
+}
+
 struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusionToGPUPass> {
   using TernGPUBlockFusionBase::TernGPUBlockFusionBase;
 
@@ -420,6 +874,7 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
     for (Block &block : getOperation().getBody()) {
       gather(block, fuser);
       gatherKernels(block, fuser);
+      sinkFills(block, fuser);
     }
     for (Block &block : getOperation().getBody()) {
       SmallVector<Operation *> run;
@@ -453,12 +908,14 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
         run.clear();
         members.clear();
       };
-      for (Operation &op : llvm::make_early_inc_range(block)) {
-        if (std::optional<Member> m = fuser.match(&op)) {
-          run.push_back(&op);
+      // Fusing erases ops anywhere after the run (the deallocations of buffers moved to shared
+      // memory), but never the op that ended the run: the walk goes on from that one.
+      for (Operation *op = block.empty() ? nullptr : &block.front(); op; op = op->getNextNode()) {
+        if (std::optional<Member> m = fuser.match(op)) {
+          run.push_back(op);
           members.push_back(*m);
-        } else if (RunFuser::isTransparent(&op)) {
-          run.push_back(&op);
+        } else if (RunFuser::isTransparent(op)) {
+          run.push_back(op);
         } else {
           flush();
         }

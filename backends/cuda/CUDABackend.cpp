@@ -91,6 +91,7 @@ nlohmann::json manifestFor(const ModelConfig &config, const CUDATarget &gpu, con
        {{"kind", "cuda"},
         {"chip", gpu.chip},
         {"ptx_features", gpu.features},
+        {"dependent_launch", usesDependentLaunch(gpu)},
         {"triple", host.triple},
         {"cpu", host.cpu},
         {"features", host.features}}},
@@ -139,7 +140,8 @@ int compileCUDA(ModuleOp module, const DriverContext &ctx) {
          pm.addPass(mlir::tern::createConvertTernToLinalg());
        }},
       {"bufferize", "bufferized into device memory", buildCUDABufferizePipeline},
-      {"gpu", "kernels outlined into one gpu.module, weights moved out", buildCUDAKernelPipeline},
+      {"gpu", "kernels outlined into one gpu.module, weights moved out",
+       [&](OpPassManager &pm) { buildCUDAKernelPipeline(pm, *gpu); }},
   };
   if (std::optional<int> status = runStages(module, stages, ctx))
     return *status;

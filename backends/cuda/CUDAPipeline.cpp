@@ -9,6 +9,7 @@
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "dialects/Tern/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -27,6 +28,8 @@ std::optional<CUDATarget> parseCUDATarget(llvm::StringRef name) {
 
 void buildCUDABufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertElementwiseToLinalgPass());
+  // The input, forget and gate projections each normalize the same input: one sum of squares.
+  pm.addPass(mlir::tern::createTernDedupeComputations());
   pm.addPass(mlir::tern::createTernGPUFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -40,9 +43,13 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUHostBuffers());
 }
 
-void buildCUDAKernelPipeline(OpPassManager &pm) {
+bool usesDependentLaunch(const CUDATarget &target) { return target.chip == "sm_90"; }
+
+void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Hand-built kernels first, while the weights are still globals.
-  pm.addPass(mlir::tern::createTernGPUTernaryMatvec());
+  mlir::tern::TernGPUTernaryMatvecOptions matvec;
+  matvec.dependentLaunch = usesDependentLaunch(target);
+  pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion());
   // The projections that share an input (and now lie side by side): one kernel.
@@ -62,6 +69,8 @@ void buildCUDAKernelPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
+  if (usesDependentLaunch(target))
+    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUDependentLaunch());
   pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
   pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());
   // One stream per function call, synchronised once at its end.

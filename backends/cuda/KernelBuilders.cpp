@@ -116,7 +116,7 @@ Value combine(OpBuilder &b, const RowReduction &r, Value element, Value acc) {
 }
 
 IRMapping loadIterationOperands(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange ivs,
-                                 Operation *skip) {
+                                 Operation *skip, function_ref<Value(OpOperand &)> forwarded) {
   IRMapping mapping;
   for (OpOperand &operand : op->getOpOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(&operand);
@@ -125,8 +125,11 @@ IRMapping loadIterationOperands(OpBuilder &b, Location loc, linalg::LinalgOp op,
       if (op.isDpsInit(&operand) &&
           llvm::all_of(arg.getUsers(), [&](Operation *user) { return user == skip; }))
         continue; // an output the body does not read (or only `skip` reads)
-      value = memref::LoadOp::create(b, loc, value,
-                                     applyMap(b, loc, op.getMatchingIndexingMap(&operand), ivs));
+      Value known = forwarded ? forwarded(operand) : Value();
+      value = known ? known
+                    : memref::LoadOp::create(
+                          b, loc, value, applyMap(b, loc, op.getMatchingIndexingMap(&operand), ivs))
+                          .getResult();
     }
     mapping.map(arg, value);
   }
@@ -153,30 +156,55 @@ IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueR
   return mapping;
 }
 
-void blockReduce(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
-                 int64_t blockSize, Value identity,
-                 function_ref<Value(OpBuilder &, Value, Value)> combine,
-                 function_ref<void(OpBuilder &, Location, Value)> atTotal) {
-  int64_t warps = blockSize / kWarpSize;
+namespace {
+/// Each warp's total into its slot of `partials`, then a barrier; the lane and warp of `tid`.
+std::pair<Value, Value> publishWarpTotals(OpBuilder &b, Location loc, Value value, Value partials,
+                                          Value tid,
+                                          function_ref<Value(OpBuilder &, Value, Value)> combine) {
   Value warpTotal = warpReduce(b, loc, value, [&](Value x, Value y) { return combine(b, x, y); });
   Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
-  Value zero = indexConstant(b, loc, 0);
-  Value firstLane = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+  Value firstLane =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, indexConstant(b, loc, 0));
   scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &ib, Location loc) {
     memref::StoreOp::create(ib, loc, warpTotal, partials, ValueRange{warp});
     scf::YieldOp::create(ib, loc);
   });
   gpu::BarrierOp::create(b, loc);
+  return {lane, warp};
+}
+
+/// The warps' totals combined by one warp: lane l takes slot l (the identity past the last).
+Value combinePartials(OpBuilder &b, Location loc, Value partials, Value lane, int64_t warps,
+                      Value identity, function_ref<Value(OpBuilder &, Value, Value)> combine) {
+  Value zero = indexConstant(b, loc, 0);
+  Value hasPartial =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane, indexConstant(b, loc, warps));
+  Value slot = arith::SelectOp::create(b, loc, hasPartial, lane, zero);
+  Value partial = memref::LoadOp::create(b, loc, partials, ValueRange{slot});
+  partial = arith::SelectOp::create(b, loc, hasPartial, partial, identity);
+  return warpReduce(b, loc, partial, [&](Value x, Value y) { return combine(b, x, y); });
+}
+} // namespace
+
+Value blockReduceToAll(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
+                       int64_t blockSize, Value identity,
+                       function_ref<Value(OpBuilder &, Value, Value)> combine) {
+  auto [lane, warp] = publishWarpTotals(b, loc, value, partials, tid, combine);
+  return combinePartials(b, loc, partials, lane, blockSize / kWarpSize, identity, combine);
+}
+
+void blockReduce(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
+                 int64_t blockSize, Value identity,
+                 function_ref<Value(OpBuilder &, Value, Value)> combine,
+                 function_ref<void(OpBuilder &, Location, Value)> atTotal) {
+  auto [lane, warp] = publishWarpTotals(b, loc, value, partials, tid, combine);
+  Value zero = indexConstant(b, loc, 0);
   Value firstWarp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp, zero);
   scf::IfOp::create(b, loc, firstWarp, [&](OpBuilder &ib, Location loc) {
-    Value hasPartial = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
-                                             indexConstant(ib, loc, warps));
-    Value slot = arith::SelectOp::create(ib, loc, hasPartial, lane, zero);
-    Value partial = memref::LoadOp::create(ib, loc, partials, ValueRange{slot});
-    partial = arith::SelectOp::create(ib, loc, hasPartial, partial, identity);
-    Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) { return combine(ib, x, y); });
+    Value total =
+        combinePartials(ib, loc, partials, lane, blockSize / kWarpSize, identity, combine);
     Value firstThread = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane, zero);
     scf::IfOp::create(ib, loc, firstThread, [&](OpBuilder &tb, Location loc) {
       atTotal(tb, loc, total);
@@ -354,6 +382,7 @@ namespace {
 bool isFreshAllocation(Value root) {
   return isa_and_nonnull<gpu::AllocOp, memref::AllocOp, memref::AllocaOp>(root.getDefiningOp());
 }
+} // namespace
 
 bool mayAlias(Value a, Value b) {
   Value ra = rootOf(a), rb = rootOf(b);
@@ -366,7 +395,6 @@ bool mayAlias(Value a, Value b) {
     return ga.getName() == gb.getName();
   return true;
 }
-} // namespace
 
 /// What a kernel does to the buffers it takes from outside.
 Effects effectsOf(gpu::LaunchOp launch) {

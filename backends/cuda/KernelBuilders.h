@@ -77,9 +77,12 @@ mlir::IRMapping buildIteration(mlir::OpBuilder &b, mlir::Location loc, mlir::lin
                                mlir::ValueRange ivs, mlir::Operation *skip = nullptr);
 /// buildIteration in two steps, so that the loads of several iterations can be issued before any
 /// of their arithmetic: the loads (and the mapping of the block arguments), then the body.
-mlir::IRMapping loadIterationOperands(mlir::OpBuilder &b, mlir::Location loc,
-                                      mlir::linalg::LinalgOp op, mlir::ValueRange ivs,
-                                      mlir::Operation *skip = nullptr);
+/// `forwarded`, when given, may return for a memref operand the value its element at this
+/// iteration is known to hold (the caller stored it earlier): that value is used, no load is built.
+mlir::IRMapping loadIterationOperands(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp op, mlir::ValueRange ivs,
+    mlir::Operation *skip = nullptr,
+    llvm::function_ref<mlir::Value(mlir::OpOperand &)> forwarded = nullptr);
 void cloneIterationBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op, mlir::IRMapping &mapping,
                         mlir::ValueRange ivs, mlir::Operation *skip = nullptr);
 
@@ -91,6 +94,14 @@ void blockReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, mlir
                  mlir::Value tid, int64_t blockSize, mlir::Value identity,
                  llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine,
                  llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)> atTotal);
+
+/// The same total as blockReduce's, in every thread: after the barrier every warp (not warp 0
+/// alone) combines the partials, in the same order, so no thread waits for another to hand it
+/// the total. `partials` must not be written again until every warp has passed a later barrier.
+mlir::Value blockReduceToAll(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, mlir::Value partials, mlir::Value tid,
+    int64_t blockSize, mlir::Value identity,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine);
 
 /// The buffer a memref value is a view of: an allocation, a global, an argument.
 mlir::Value rootOf(mlir::Value v);

@@ -48,7 +48,11 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"4",
            "output rows per warp (a single token's product with fewer than 8192 rows keeps "
            "one): each lane loads a piece of every row before it does any arithmetic, and loads "
-           "the activations once for all of them">
+           "the activations once for all of them">,
+    Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
+           "sm_90 programmatic dependent launch: each lane loads all of its weights (rows of up "
+           "to 8 pieces per lane), then waits for the kernels before it "
+           "(`griddepcontrol.wait`), then reads the activations; longer rows wait first">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];
@@ -96,8 +100,12 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
     2.7B model's step had about 40 kernels per layer, each costing a few
     microseconds of launch and drain for a few kilobytes of work). This pass
     puts each maximal run of such ops into one `gpu.launch` of a single block:
-    its threads run the ops in order, with a `gpu.barrier` between ops, each
-    all-parallel op split over the threads, each reduction (the shapes
+    its threads run the ops in order, each all-parallel op split over the
+    threads (iteration l in thread l % block-size), with a `gpu.barrier`
+    only before an op that touches memory another thread may have touched
+    since the last one (an element read or written through the same map
+    over the same range is the same thread's, and the value it stored is
+    used from its registers instead of loaded again), each reduction (the shapes
     `tern-gpu-row-reductions` takes, at most `max-outputs` outputs) combined
     over the block. A run is a sequence of linalg ops on memrefs of static
     shape with at most `max-elements` iterations each; allocations, views and
@@ -199,6 +207,26 @@ def TernGPUVerifyHostCode : Pass<"tern-gpu-verify-host-code", "::mlir::ModuleOp"
     on the CPU (or hand the kernels host memory). Fails with the op's
     location when one is found.
   }];
+}
+
+def TernGPUDependentLaunch : Pass<"tern-gpu-dependent-launch", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Let each kernel start while the one before it finishes (sm_90)";
+  let description = [{
+    Hopper's programmatic dependent launch: the runtime launches every kernel
+    of an artifact compiled for sm_90 with programmatic stream
+    serialization, so a kernel may start as soon as every block of the
+    kernel before it has executed `griddepcontrol.launch_dependents`. This
+    pass makes that safe and useful. Every kernel signals
+    `launch_dependents` first thing, and every kernel executes
+    `griddepcontrol.wait` (wait for the kernels before it to complete and
+    their writes to be visible) before it touches memory an earlier kernel
+    may have written: at its start, unless it already waits later itself
+    (`tern-gpu-ternary-matvec{dependent-launch}` loads its weights, which no
+    kernel writes, before its wait). Because every kernel waits, a kernel
+    that completes implies that all kernels before it have completed, as
+    plain stream order does.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
 }
 
 #endif // TERN_BACKENDS_CUDA_PASSES_TD

@@ -245,7 +245,12 @@ Value asBytes(OpBuilder &b, Location loc, Value word) {
   return vector::BitCastOp::create(b, loc, VectorType::get({4}, b.getI8Type()), one);
 }
 
-void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp) {
+/// A row of at most this many pieces per lane is loaded whole before the kernel waits for the
+/// one before it (dependent launch); a longer one waits first and streams as it goes.
+constexpr int64_t kMaxPrefetchRounds = 8;
+
+void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
+                bool dependentLaunch) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -279,58 +284,100 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp) {
     // Past the last row, a warp reads the last row again (and stores nothing).
     rows.push_back(arith::MinUIOp::create(b, loc, row, lastRow));
   }
+  Value pieces = indexConstant(b, loc, mv.columns / kPieceTrits);
+  // One piece of every row: rowsPerWarp loads in flight per lane.
+  auto loadWeights = [&](OpBuilder &lb, Location loc, Value piece) {
+    Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
+    SmallVector<SmallVector<Value>> words;
+    for (Value row : rows)
+      words.push_back(loadWords(lb, loc, w, row, wColumn));
+    return words;
+  };
+  // The activations of one piece (once for all rows), and every row's sum and sum(q) advanced by it.
+  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<SmallVector<Value>> weightWords,
+                        Value piece, ValueRange acc) {
+    Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
+    SmallVector<Value> activations;
+    for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
+      Value column =
+          arith::AddIOp::create(lb, loc, qColumn, indexConstant(lb, loc, i * kPieceBytes));
+      llvm::append_range(activations, loadWords(lb, loc, q, token, column));
+    }
+    Value mask = i32Constant(lb, loc, 0x03030303),
+          ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
+    auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
+    // sum(q) once: the same for every row.
+    Value sum = acc[rowsPerWarp];
+    for (Value word : activations)
+      sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
+                                              asBytes(lb, loc, word), s8, sum);
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      Value dot = acc[r];
+      for (int64_t sh = 0; sh < 4; ++sh)
+        for (int64_t m = 0; m < 4; ++m) {
+          Value word = weightWords[r][m];
+          if (sh)
+            word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * sh));
+          Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
+          Value x = asBytes(lb, loc, activations[4 * sh + m]);
+          dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
+        }
+      next.push_back(dot);
+    }
+    next.push_back(sum);
+    return next;
+  };
+  auto waitForPreviousKernels = [&](OpBuilder &wb, Location loc) {
+    NVVM::GriddepcontrolOp::create(wb, loc, NVVM::GridDepActionKind::wait);
+  };
+  int64_t rounds = (mv.columns / kPieceTrits + kWarpSize - 1) / kWarpSize;
   // The whole warp takes the same branch, so its shuffles stay converged.
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
-    Value pieces = indexConstant(ib, loc, mv.columns / kPieceTrits);
-    SmallVector<Value> init(rowsPerWarp + 1, zero);
-    auto loop = scf::ForOp::create(
-        ib, loc, lane, pieces, warpSize, init,
-        [&](OpBuilder &lb, Location loc, Value piece, ValueRange acc) {
-          // Every row's 16 bytes first: rowsPerWarp loads in flight per lane.
-          Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
-          SmallVector<SmallVector<Value>> weightWords;
-          for (Value row : rows)
-            weightWords.push_back(loadWords(lb, loc, w, row, wColumn));
-          // The activations once, for all rows.
-          Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
-          SmallVector<Value> activations;
-          for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
-            Value column = arith::AddIOp::create(lb, loc, qColumn,
-                                                 indexConstant(lb, loc, i * kPieceBytes));
-            llvm::append_range(activations, loadWords(lb, loc, q, token, column));
-          }
-          Value mask = i32Constant(lb, loc, 0x03030303), ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
-          auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
-          // sum(q) once: the same for every row.
-          Value sum = acc[rowsPerWarp];
-          for (Value word : activations)
-            sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
-                                                    asBytes(lb, loc, word), s8, sum);
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < rowsPerWarp; ++r) {
-            Value dot = acc[r];
-            for (int64_t sh = 0; sh < 4; ++sh)
-              for (int64_t m = 0; m < 4; ++m) {
-                Value word = weightWords[r][m];
-                if (sh)
-                  word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * sh));
-                Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
-                Value x = asBytes(lb, loc, activations[4 * sh + m]);
-                dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
-              }
-            next.push_back(dot);
-          }
-          next.push_back(sum);
-          scf::YieldOp::create(lb, loc, next);
-        });
-    Value activationSum = loop.getResult(rowsPerWarp);
+    SmallVector<Value> totals(rowsPerWarp + 1, zero);
+    if (dependentLaunch && rounds <= kMaxPrefetchRounds) {
+      // The weights depend on no earlier kernel: every piece of them is loaded while the kernel
+      // before this one still runs, and only the activations wait for it.
+      SmallVector<Value> piece, inRange;
+      SmallVector<SmallVector<SmallVector<Value>>> weightWords;
+      int64_t total = mv.columns / kPieceTrits;
+      for (int64_t i = 0; i < rounds; ++i) {
+        Value p = arith::AddIOp::create(ib, loc, lane, indexConstant(ib, loc, i * kWarpSize));
+        Value ok;
+        if ((i + 1) * kWarpSize > total) {
+          Value last = indexConstant(ib, loc, total - 1);
+          ok = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ule, p, last);
+          p = arith::MinUIOp::create(ib, loc, p, last); // a valid address; its sums are dropped
+        }
+        piece.push_back(p);
+        inRange.push_back(ok);
+        weightWords.push_back(loadWeights(ib, loc, p));
+      }
+      waitForPreviousKernels(ib, loc);
+      for (int64_t i = 0; i < rounds; ++i) {
+        SmallVector<Value> next = accumulate(ib, loc, weightWords[i], piece[i], totals);
+        for (auto [t, n] : llvm::zip(totals, next))
+          t = inRange[i] ? arith::SelectOp::create(ib, loc, inRange[i], n, t).getResult() : n;
+      }
+    } else {
+      if (dependentLaunch)
+        waitForPreviousKernels(ib, loc);
+      auto loop = scf::ForOp::create(
+          ib, loc, lane, pieces, warpSize, totals,
+          [&](OpBuilder &lb, Location loc, Value p, ValueRange acc) {
+            SmallVector<SmallVector<Value>> weightWords = loadWeights(lb, loc, p);
+            scf::YieldOp::create(lb, loc, accumulate(lb, loc, weightWords, p, acc));
+          });
+      totals.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    Value activationSum = totals[rowsPerWarp];
     // Every lane gets every row's total; lane r then stores row r's, so the rows' epilogues (the
     // dequantization and what follows it) run side by side, from one copy of the fused ops.
     Value mine = zero;
     for (int64_t r = 0; r < rowsPerWarp; ++r) {
       // sum(q * (code - 1)) = sum(q * code) - sum(q)
-      Value partial = arith::SubIOp::create(ib, loc, loop.getResult(r), activationSum);
+      Value partial = arith::SubIOp::create(ib, loc, totals[r], activationSum);
       Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
         return arith::AddIOp::create(ib, loc, x, y);
       });
@@ -419,7 +466,7 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses)
-        emitKernel(mv, warpsPerBlock, rowsFor(mv));
+        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch);
     }
   }
 };

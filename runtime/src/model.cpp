@@ -51,13 +51,27 @@ RunOutcome checkRunInput(const ArtifactManifest &m, const int32_t *ids, size_t n
   return RunOutcome::Ok;
 }
 
-// Whether the manifest's target is a GPU ("target": {"kind": "cuda", ...}).
-bool targetsCuda(std::string_view manifestText) {
+// The manifest's "target" object, or null.
+nlohmann::json manifestTarget(std::string_view manifestText) {
   nlohmann::json manifest =
       nlohmann::json::parse(manifestText.begin(), manifestText.end(), nullptr, false);
-  if (!manifest.is_object()) return false;
+  if (!manifest.is_object()) return nullptr;
   auto target = manifest.find("target");
-  return target != manifest.end() && target->is_object() && target->value("kind", "") == "cuda";
+  return target != manifest.end() && target->is_object() ? *target : nlohmann::json();
+}
+
+// Whether the manifest's target is a GPU ("target": {"kind": "cuda", ...}).
+bool targetsCuda(std::string_view manifestText) {
+  nlohmann::json target = manifestTarget(manifestText);
+  return target.is_object() && target.value("kind", "") == "cuda";
+}
+
+// Whether every kernel of a CUDA artifact waits for the kernels before it itself ("target":
+// {"dependent_launch": true}, sm_90 artifacts): only then may they be launched early.
+bool kernelsWaitForEachOther(std::string_view manifestText) {
+  nlohmann::json target = manifestTarget(manifestText);
+  auto flag = target.is_object() ? target.find("dependent_launch") : target.end();
+  return target.is_object() && flag != target.end() && flag->is_boolean() && flag->get<bool>();
 }
 
 // TERN_DEVICE (tern-run --device) must agree with where the artifact runs.
@@ -259,7 +273,8 @@ std::shared_ptr<const Model> Model::open(const std::string &path, std::string *e
     const ArtifactManifest &m = artifact.manifest();
     model->cuda_ = cuda::CudaModel::create(*device, model->weightsData(), model->weightsSize(),
                                            model->prefill_, model->decode_, m.numLayers,
-                                           m.hiddenSize, m.vocabSize, &why);
+                                           m.hiddenSize, m.vocabSize,
+                                           kernelsWaitForEachOther(artifact.manifestText()), &why);
     if (!model->cuda_) {
       *error = path + ": " + why;
       return nullptr;

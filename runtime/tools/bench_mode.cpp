@@ -200,20 +200,40 @@ int runBenchMode(const BenchModeOptions &options) {
   result["decode_tokens"] = options.decodeTokens;
   result["decode_tok_s"] = decodeTokS;
   if (onCuda) {
-    // The same steps without the CUDA graph: what replaying it saves in launch overhead.
-    const char *before = std::getenv("TERN_CUDA_GRAPH");
-    std::string saved = before ? before : "";
-    setenv("TERN_CUDA_GRAPH", "0", 1);
+    // The same steps with one launch setting switched off, the environment restored after.
+    auto decodeWith = [&](const char *variable, double *tokS) {
+      const char *before = std::getenv(variable);
+      std::string saved = before ? before : "";
+      setenv(variable, "0", 1);
+      bool ok = bench.decode(options.decodeTokens, tokS);
+      if (before) setenv(variable, saved.c_str(), 1);
+      else unsetenv(variable);
+      return ok;
+    };
+    auto switchedOn = [](const char *variable) {
+      const char *value = std::getenv(variable);
+      return !value || std::string(value) != "0";
+    };
+    // Without the CUDA graph: what replaying it saves in launch overhead.
     double eager = 0;
-    bool ok = bench.decode(options.decodeTokens, &eager);
-    if (before) setenv("TERN_CUDA_GRAPH", saved.c_str(), 1);
-    else unsetenv("TERN_CUDA_GRAPH");
-    if (!ok) {
+    if (!decodeWith("TERN_CUDA_GRAPH", &eager)) {
       tern_model_close(bench.model);
       return fail("decode without a graph: " + bench.error);
     }
-    result["decode_graph"] = !(before && saved == "0");
+    result["decode_graph"] = switchedOn("TERN_CUDA_GRAPH");
     result["decode_tok_s_without_graph"] = eager;
+    // Without programmatic dependent launch, for artifacts compiled for it (sm_90).
+    const nlohmann::json &target = manifest["target"];
+    bool compiledFor = target.is_object() && target.value("dependent_launch", false);
+    result["decode_dependent_launch"] = compiledFor && switchedOn("TERN_CUDA_DEPENDENT_LAUNCH");
+    if (compiledFor) {
+      double plain = 0;
+      if (!decodeWith("TERN_CUDA_DEPENDENT_LAUNCH", &plain)) {
+        tern_model_close(bench.model);
+        return fail("decode without dependent launch: " + bench.error);
+      }
+      result["decode_tok_s_without_dependent_launch"] = plain;
+    }
   } else {
     result.update(cpuBenchFacts(bench.model, options.modelPath, manifest));
   }
@@ -259,6 +279,9 @@ int runBenchMode(const BenchModeOptions &options) {
                 static_cast<long long>(size), b["tok_s"].get<double>(), b["step_ms"].get<double>(),
                 static_cast<long long>(size));
   }
+  if (result.contains("decode_tok_s_without_dependent_launch"))
+    std::printf("decode, plain launches %.1f tok/s (no programmatic dependent launch)\n",
+                result["decode_tok_s_without_dependent_launch"].get<double>());
   if (onCuda)
     std::printf("decode, no graph %.1f tok/s\nhbm (d2d copy)   %.1f GB/s; decode reaches %.1f%%\n",
                 result["decode_tok_s_without_graph"].get<double>(), result["hbm_gbps"].get<double>(),

@@ -47,6 +47,12 @@ CASES = {
              "two_bit"),
     "base3": (dict(hidden_size=80, layers=6, vocab=150, seed=4, dtype="f32"), 12, "cuda", "base3"),
     "wide": (dict(hidden_size=1024, layers=2, vocab=1000, seed=5), 12, "cuda-sm_90", "two_bit"),
+    # sm_90 (programmatic dependent launch) with generic kernels only, and with rows too long for
+    # the matvec to load all its weights before it waits (I = 16448: 9 pieces per lane).
+    "odd-sizes-sm90": (dict(hidden_size=200, layers=2, vocab=300, intermediate_size=522, seed=6),
+                       12, "cuda-sm_90", "two_bit"),
+    "long-rows-sm90": (dict(hidden_size=64, layers=2, vocab=100, intermediate_size=16448, seed=7),
+                       12, "cuda-sm_90", "two_bit"),
 }
 RTOL_L2, GAP, NEW_TOKENS, PPL_TOKENS = 1e-2, 0.05, 8, 40
 BATCH = 3  # sequences in the batch-decode check

@@ -3,14 +3,16 @@
 // but get counted and have their launch shape checked. It prints what it saw on stderr:
 //   [fake] module load: N bytes of PTX      once per loaded module
 //   [fake] captured N launches              at the end of a graph capture
-//   [fake] N kernel launches                at exit (replays count each captured launch)
+//   [fake] N kernel launches, M with programmatic serialization
+//                                           at exit (replays count each captured launch; M were
+//                                           launched by cuLaunchKernelEx with the PDL attribute)
 // Only the entry points the runtime loads (runtime/src/cuda/driver_api.cpp) are here.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
-static int launches, captures;
+static int launches, captures, programmatic, programmaticCaptures;
 static int capturing;
 #define OK return 0
 CUresult cuInit(unsigned f) { OK; }
@@ -35,6 +37,20 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned
     return 1;
   }
   OK; }
+typedef struct { int id; char pad[4]; union { char bytes[64]; int allowed; } value; } Attribute;
+typedef struct {
+  unsigned gx, gy, gz, bx, by, bz, smem;
+  void *stream;
+  Attribute *attrs;
+  unsigned numAttrs;
+} LaunchConfig;
+CUresult cuLaunchKernelEx(const LaunchConfig *c, void *f, void **p, void **e) {
+  for (unsigned i = 0; i < c->numAttrs; i++)
+    if (c->attrs[i].id == 6 && c->attrs[i].value.allowed) {
+      if (!capturing) programmatic++; else programmaticCaptures++;
+    }
+  return cuLaunchKernel(f, c->gx, c->gy, c->gz, c->bx, c->by, c->bz, c->smem, c->stream, p, e);
+}
 CUresult cuStreamCreate(void **s, unsigned f) { *s = malloc(1); OK; }
 CUresult cuStreamDestroy_v2(void *s) { free(s); OK; }
 CUresult cuStreamSynchronize(void *s) { OK; }
@@ -43,7 +59,7 @@ CUresult cuStreamBeginCapture_v2(void *s, int mode) { capturing = 1; OK; }
 CUresult cuStreamEndCapture(void *s, void **g) { capturing = 0; *g = malloc(1);
   fprintf(stderr, "[fake] captured %d launches\n", captures); OK; }
 CUresult cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long f) { *e = malloc(1); OK; }
-CUresult cuGraphLaunch(void *e, void *s) { launches += captures; OK; }
+CUresult cuGraphLaunch(void *e, void *s) { launches += captures; programmatic += programmaticCaptures; OK; }
 CUresult cuGraphExecDestroy(void *e) { free(e); OK; }
 CUresult cuGraphDestroy(void *g) { free(g); OK; }
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) { *p = (CUdeviceptr)aligned_alloc(256, (n + 255) / 256 * 256); memset((void*)*p, 0, n); OK; }
@@ -63,4 +79,7 @@ CUresult cuEventSynchronize(void *e) { OK; }
 CUresult cuEventElapsedTime(float *ms, void *a, void *b) { *ms = 1.0f; OK; }
 CUresult cuGetErrorName(CUresult r, const char **s) { *s = "FAKE_ERROR"; OK; }
 CUresult cuGetErrorString(CUresult r, const char **s) { *s = "fake error"; OK; }
-__attribute__((destructor)) static void report(void) { fprintf(stderr, "[fake] %d kernel launches\n", launches); }
+__attribute__((destructor)) static void report(void) {
+  fprintf(stderr, "[fake] %d kernel launches, %d with programmatic serialization\n", launches,
+          programmatic);
+}

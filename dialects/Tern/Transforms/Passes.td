@@ -99,4 +99,23 @@ def TernSpecializeCalls : Pass<"tern-specialize-calls", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def TernDedupeComputations : Pass<"tern-dedupe-computations", "::mlir::ModuleOp"> {
+  let summary = "Compute equal values once, keeping independent ops' destinations apart";
+  let description = [{
+    Runs on linalg on tensors, before bufferization. Every BitLinear
+    normalizes its own input, so the three projections of a layer's recurrence
+    compute the same sum of squares three times (and any other computation
+    can repeat the same way). Common-subexpression elimination merges them:
+    the same computation on the same values gives the same value, so the
+    result is unchanged, bit for bit. It would also merge the `tensor.empty`
+    destinations and the `linalg.fill` initial values that independent ops
+    start from, and one-shot bufferization would then place those ops in one
+    shared buffer, making independent ops overwrite each other's inputs (they
+    could no longer run side by side or in any order). So after the merge,
+    every further use of a `tensor.empty` or a tensor `linalg.fill` gets a
+    copy of its own, placed just before its user.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TERN_TRANSFORMS_PASSES_TD

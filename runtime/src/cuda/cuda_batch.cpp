@@ -9,7 +9,8 @@ namespace tern::cuda {
 
 CudaBatch::CudaBatch(const CudaModel &model, BatchEntryPoint decodeBatch, size_t size)
     : model_(model), api_(model.device().api()), decodeBatch_(decodeBatch), size_(size),
-      allocator_(model.device()), graphsEnabled_(graphsRequested()) {}
+      allocator_(model.device()), graphsEnabled_(graphsRequested()),
+      dependentLaunch_(model.dependentLaunch() && dependentLaunchRequested()) {}
 
 std::unique_ptr<CudaBatch> CudaBatch::create(const CudaModel &model, BatchEntryPoint decodeBatch,
                                              size_t size, std::string *error) {
@@ -120,6 +121,7 @@ bool CudaBatch::runEager(float *logitsOut, std::string *error) {
   std::string why;
   {
     ExecutionScope scope(model_.device(), stream_, &allocator_);
+    scope.dependentLaunch = dependentLaunch_;
     why = call(&results);
     if (scope.failed()) {
       sync(error);  // wait for what was queued; keep the first message
@@ -152,6 +154,7 @@ bool CudaBatch::runEager(float *logitsOut, std::string *error) {
 bool CudaBatch::captureGraph(std::string *error) {
   ExecutionScope scope(model_.device(), stream_, &allocator_);
   scope.capturing = true;
+  scope.dependentLaunch = dependentLaunch_;
   if ((*error = check(api_.cuStreamBeginCapture(stream_, kCaptureModeRelaxed), "cuStreamBeginCapture"))
           .size())
     return false;

@@ -57,6 +57,7 @@ class CudaBatch {
   float *hostLogits_ = nullptr;   // pinned: [B, V] logits
   bool warm_ = false;             // an eager step ran: every allocation of one step is cached
   bool graphsEnabled_ = true;
+  bool dependentLaunch_ = false;  // as CudaSession's
   CUgraph graph_ = nullptr;
   CUgraphExec graphExec_ = nullptr;
   BatchEntryPointResults graphResults_{};  // the buffers the graph writes (kept, never recycled)

@@ -10,8 +10,10 @@ namespace tern::cuda {
 std::unique_ptr<CudaModel> CudaModel::create(const Device &device, const void *weights,
                                              size_t weightsBytes, EntryPoint prefill,
                                              EntryPoint decode, int64_t layers, int64_t hidden,
-                                             int64_t vocab, std::string *error) {
+                                             int64_t vocab, bool dependentLaunch,
+                                             std::string *error) {
   std::unique_ptr<CudaModel> model(new CudaModel(device));
+  model->dependentLaunch_ = dependentLaunch;
   model->prefill_ = prefill;
   model->decode_ = decode;
   model->layers_ = layers;
@@ -42,7 +44,8 @@ CudaModel::~CudaModel() {
 
 CudaSession::CudaSession(const CudaModel &model)
     : model_(model), api_(model.device().api()), allocator_(model.device()),
-      graphsEnabled_(graphsRequested()) {}
+      graphsEnabled_(graphsRequested()),
+      dependentLaunch_(model.dependentLaunch() && dependentLaunchRequested()) {}
 
 std::unique_ptr<CudaSession> CudaSession::create(const CudaModel &model, std::string *error) {
   std::unique_ptr<CudaSession> s(new CudaSession(model));
@@ -119,6 +122,7 @@ RunOutcome CudaSession::runEager(const int32_t *ids, size_t n, LogitsWanted want
                                  std::string *error) {
   const int64_t L = model_.layers(), H = model_.hidden(), V = model_.vocab();
   ExecutionScope scope(model_.device(), stream_, &allocator_);
+  scope.dependentLaunch = dependentLaunch_;
   if (n > idsCapacity_) {
     if (ids_) allocator_.release(ids_);
     idsCapacity_ = 0;
@@ -184,6 +188,7 @@ RunOutcome CudaSession::runEager(const int32_t *ids, size_t n, LogitsWanted want
 bool CudaSession::captureDecodeGraph(std::string *error) {
   const int64_t L = model_.layers(), H = model_.hidden();
   ExecutionScope scope(model_.device(), stream_, &allocator_);
+  scope.dependentLaunch = dependentLaunch_;
   scope.capturing = true;
   if ((*error = check(api_.cuStreamBeginCapture(stream_, kCaptureModeRelaxed), "cuStreamBeginCapture"))
           .size())

@@ -22,7 +22,7 @@ class CudaModel {
   static std::unique_ptr<CudaModel> create(const Device &device, const void *weights,
                                            size_t weightsBytes, EntryPoint prefill, EntryPoint decode,
                                            int64_t layers, int64_t hidden, int64_t vocab,
-                                           std::string *error);
+                                           bool dependentLaunch, std::string *error);
   ~CudaModel();
 
   const Device &device() const { return device_; }
@@ -33,6 +33,9 @@ class CudaModel {
   int64_t layers() const { return layers_; }
   int64_t hidden() const { return hidden_; }
   int64_t vocab() const { return vocab_; }
+  // The artifact's kernels wait for each other themselves (manifest "dependent_launch"): sessions
+  // launch them with programmatic serialization unless TERN_CUDA_DEPENDENT_LAUNCH=0.
+  bool dependentLaunch() const { return dependentLaunch_; }
 
  private:
   explicit CudaModel(const Device &device) : device_(device) {}
@@ -41,6 +44,7 @@ class CudaModel {
   size_t weightsBytes_ = 0;
   EntryPoint prefill_ = nullptr, decode_ = nullptr;
   int64_t layers_ = 0, hidden_ = 0, vocab_ = 0;
+  bool dependentLaunch_ = false;
 };
 
 class CudaSession {
@@ -80,6 +84,7 @@ class CudaSession {
   float *hostLogits_ = nullptr;     // pinned: one row of logits
   bool decodeWarm_ = false;         // an eager decode ran: every allocation of one step is cached
   bool graphsEnabled_ = true;
+  bool dependentLaunch_ = false;
   CUgraph graph_ = nullptr;
   CUgraphExec graphExec_ = nullptr;
   EntryPointResults graphResults_{};  // the buffers the graph writes (kept, never recycled)

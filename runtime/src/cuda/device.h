@@ -94,6 +94,10 @@ class ExecutionScope {
   DeviceAllocator *allocator() const { return allocator_; }
   // While a graph is being captured, synchronisation is deferred and allocations must hit the cache.
   bool capturing = false;
+  // Kernels are launched with programmatic stream serialization (sm_90 programmatic dependent
+  // launch): only for artifacts whose every kernel waits for the one before it
+  // (manifest "dependent_launch", tern-gpu-dependent-launch).
+  bool dependentLaunch = false;
 
   bool failed() const { return !error_.empty(); }
   const std::string &error() const { return error_; }

@@ -26,6 +26,13 @@ inline bool graphsRequested() {
   return !value || std::strcmp(value, "0") != 0;
 }
 
+// TERN_CUDA_DEPENDENT_LAUNCH=0 launches an artifact's kernels in plain stream order even when it
+// was compiled for programmatic dependent launch (for comparing the two).
+inline bool dependentLaunchRequested() {
+  const char *value = std::getenv("TERN_CUDA_DEPENDENT_LAUNCH");
+  return !value || std::strcmp(value, "0") != 0;
+}
+
 }  // namespace tern::cuda
 
 #endif  // TERN_RUNTIME_CUDA_DEVICE_POINTERS_H

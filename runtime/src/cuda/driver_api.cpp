@@ -74,6 +74,7 @@ Loaded load() {
             resolve(library, "cuEventElapsedTime", &a.cuEventElapsedTime, &e) &&
             resolve(library, "cuGetErrorName", &a.cuGetErrorName, &e) &&
             resolve(library, "cuGetErrorString", &a.cuGetErrorString, &e);
+  a.cuLaunchKernelEx = reinterpret_cast<decltype(a.cuLaunchKernelEx)>(dlsym(library, "cuLaunchKernelEx"));
   if (!ok) return loaded;  // the library stays loaded: harmless, and dlclose could run its atexit code
   if (CUresult r = a.cuInit(0); r != CUDA_SUCCESS) {
     const char *name = nullptr;

@@ -94,6 +94,17 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
     report("a kernel launch has no kernel (the module did not load)");
     return;
   }
+  if (scope && scope->dependentLaunch && d->api().cuLaunchKernelEx) {
+    CUlaunchAttribute attribute{};
+    attribute.id = kLaunchAttributeProgrammaticStreamSerialization;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{unsigned(gridX),  unsigned(gridY), unsigned(gridZ),
+                          unsigned(blockX), unsigned(blockY), unsigned(blockZ),
+                          unsigned(smem),   static_cast<CUstream>(stream), &attribute, 1};
+    ok(d->api().cuLaunchKernelEx(&config, static_cast<CUfunction>(function), params, extra),
+       "cuLaunchKernelEx");
+    return;
+  }
   ok(d->api().cuLaunchKernel(static_cast<CUfunction>(function), unsigned(gridX), unsigned(gridY),
                              unsigned(gridZ), unsigned(blockX), unsigned(blockY), unsigned(blockZ),
                              unsigned(smem), static_cast<CUstream>(stream), params, extra),
