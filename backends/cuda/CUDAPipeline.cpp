@@ -69,8 +69,11 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
-  if (usesDependentLaunch(target))
+  if (usesDependentLaunch(target)) {
     pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUDependentLaunch());
+    // sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
+    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave());
+  }
   pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
   pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());
   // One stream per function call, synchronised once at its end.

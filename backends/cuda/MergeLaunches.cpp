@@ -28,9 +28,9 @@ std::optional<int64_t> constantOf(Value v) {
 }
 
 /// The launch's grid size along x when it can join a merge: constant sizes, a 1-D grid, a
-/// single-block body, no workgroup memory, not asynchronous.
+/// single-block body, no private memory, not asynchronous.
 std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
-  if (!launch.getWorkgroupAttributions().empty() || !launch.getPrivateAttributions().empty() ||
+  if (!launch.getPrivateAttributions().empty() ||
       launch.getDynamicSharedMemorySize() || launch.getAsyncToken() ||
       !launch.getAsyncDependencies().empty() || !launch.getBody().hasOneBlock() ||
       launch.hasClusterSize())
@@ -44,8 +44,14 @@ std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
   return x;
 }
 
+/// Whether the two kernels' blocks have the same shape and the same workgroup buffers (a block of
+/// the merged kernel runs one of them, with the buffers they both declare).
 bool sameBlock(gpu::LaunchOp a, gpu::LaunchOp b) {
-  return constantOf(a.getBlockSizeX()) == constantOf(b.getBlockSizeX()) &&
+  auto types = [](gpu::LaunchOp l) {
+    return llvm::map_to_vector(l.getWorkgroupAttributions(), [](BlockArgument v) { return v.getType(); });
+  };
+  return types(a) == types(b) &&
+         constantOf(a.getBlockSizeX()) == constantOf(b.getBlockSizeX()) &&
          constantOf(a.getBlockSizeY()) == constantOf(b.getBlockSizeY()) &&
          constantOf(a.getBlockSizeZ()) == constantOf(b.getBlockSizeZ());
 }
@@ -72,7 +78,10 @@ void merge(ArrayRef<gpu::LaunchOp> group) {
       b, loc, indexConstant(b, loc, total), one, one,
       indexConstant(b, loc, *constantOf(first.getBlockSizeX())),
       indexConstant(b, loc, *constantOf(first.getBlockSizeY())),
-      indexConstant(b, loc, *constantOf(first.getBlockSizeZ())));
+      indexConstant(b, loc, *constantOf(first.getBlockSizeZ())), /*dynamicSharedMemorySize=*/nullptr,
+      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
+      llvm::map_to_vector(first.getWorkgroupAttributions(),
+                          [](BlockArgument v) { return v.getType(); }));
   Block &body = merged.getBody().front();
   b.setInsertionPointToEnd(&body);
   gpu::TerminatorOp::create(b, loc);
@@ -91,6 +100,9 @@ void merge(ArrayRef<gpu::LaunchOp> group) {
       Block &old = launch.getBody().front();
       for (auto [from, to] : llvm::zip(old.getArguments().take_front(12),
                                        body.getArguments().take_front(12)))
+        mapping.map(from, to);
+      for (auto [from, to] :
+           llvm::zip(launch.getWorkgroupAttributions(), merged.getWorkgroupAttributions()))
         mapping.map(from, to);
       mapping.map(launch.getBlockIds().x, arith::SubIOp::create(ib, loc, block, begin));
       mapping.map(launch.getGridSize().x, indexConstant(ib, loc, grid));

@@ -229,4 +229,26 @@ def TernGPUDependentLaunch : Pass<"tern-gpu-dependent-launch", "::mlir::gpu::GPU
   let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
 }
 
+def TernGPUOneWave : Pass<"tern-gpu-one-wave", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Budget registers so that all blocks of a kernel are resident at once";
+  let description = [{
+    A kernel of more blocks than the GPU holds at once runs a second, partial
+    wave that starts only when blocks of the first finish: for the short
+    matrix-vector kernels of a decode step that doubles their time, and
+    with dependent launch only the resident blocks can load their weights
+    early. For every kernel with a known grid and block size whose blocks,
+    spread over `multiprocessors`, need at least two per multiprocessor, this
+    pass sets `nvvm.minctasm` (PTX `.minnctapersm`) to that number, so that
+    the PTX compiler keeps each thread's registers within
+    65536 / (blocks per multiprocessor x threads per block). It leaves a
+    kernel alone when that would exceed 2048 threads per multiprocessor or
+    leave fewer than 40 registers per thread.
+  }];
+  let options = [
+    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
+           "multiprocessors of the GPU compiled for (132: H100 and H200 SXM)">
+  ];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 #endif // TERN_BACKENDS_CUDA_PASSES_TD

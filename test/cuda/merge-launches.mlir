@@ -62,3 +62,68 @@ func.func @dependent(%x: memref<8xf32>, %a: memref<8xf32>, %b: memref<8xf32>) {
   }
   return
 }
+
+// Kernels with the same workgroup buffers (the matrix-vector kernels' staged activations) merge;
+// the merged kernel declares them once and each part uses them. Different buffers keep two kernels.
+// CHECK-LABEL: func.func @same_workgroup
+// CHECK: gpu.launch {{.*}} workgroup(%[[S:.*]] : memref<4xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[S]]
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[S]]
+// CHECK-NOT: gpu.launch
+// CHECK-LABEL: func.func @other_workgroup
+// CHECK-COUNT-2: gpu.launch blocks
+func.func @same_workgroup(%x: memref<8xf32>) -> (memref<8xf32>, memref<8xf32>) {
+  %a = gpu.alloc () : memref<8xf32>
+  %b = gpu.alloc () : memref<8xf32>
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%s : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %s[%bx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %w = memref.load %s[%bx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %a[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%s : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %s[%bx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %w = memref.load %s[%bx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %b[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  return %a, %b : memref<8xf32>, memref<8xf32>
+}
+
+func.func @other_workgroup(%x: memref<8xf32>) -> (memref<8xf32>, memref<8xf32>) {
+  %a = gpu.alloc () : memref<8xf32>
+  %b = gpu.alloc () : memref<8xf32>
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%s : memref<4xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %s[%bx] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %a[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%s : memref<8xf32, #gpu.address_space<workgroup>>) {
+    %v = memref.load %x[%bx] : memref<8xf32>
+    memref.store %v, %s[%bx] : memref<8xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %b[%bx] : memref<8xf32>
+    gpu.terminator
+  }
+  return %a, %b : memref<8xf32>, memref<8xf32>
+}
