@@ -45,6 +45,7 @@ typedef struct {
   unsigned numAttrs;
 } LaunchConfig;
 CUresult cuLaunchKernelEx(const LaunchConfig *c, void *f, void **p, void **e) {
+  if (getenv("FAKE_REFUSE_PROGRAMMATIC")) return 1;  /* CUDA_ERROR_INVALID_VALUE */
   for (unsigned i = 0; i < c->numAttrs; i++)
     if (c->attrs[i].id == 6 && c->attrs[i].value.allowed) {
       if (!capturing) programmatic++; else programmaticCaptures++;

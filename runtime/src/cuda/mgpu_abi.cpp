@@ -7,6 +7,7 @@
 // gives the session's stream, synchronising it is left to the runtime (which synchronises before it
 // reads any result), memory comes from the session's DeviceAllocator, and a failure is kept in the
 // scope (these functions cannot return errors) and skips the launches after it.
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -94,16 +95,20 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
     report("a kernel launch has no kernel (the module did not load)");
     return;
   }
-  if (scope && scope->dependentLaunch && d->api().cuLaunchKernelEx) {
+  // A driver that refuses programmatic serialization gets plain launches from then on: the
+  // kernels' waits return at once without it, and stream order keeps them correct.
+  static std::atomic<bool> programmaticRefused{false};
+  if (scope && scope->dependentLaunch && d->api().cuLaunchKernelEx && !programmaticRefused) {
     CUlaunchAttribute attribute{};
     attribute.id = kLaunchAttributeProgrammaticStreamSerialization;
     attribute.value.programmaticStreamSerializationAllowed = 1;
     CUlaunchConfig config{unsigned(gridX),  unsigned(gridY), unsigned(gridZ),
                           unsigned(blockX), unsigned(blockY), unsigned(blockZ),
                           unsigned(smem),   static_cast<CUstream>(stream), &attribute, 1};
-    ok(d->api().cuLaunchKernelEx(&config, static_cast<CUfunction>(function), params, extra),
-       "cuLaunchKernelEx");
-    return;
+    if (d->api().cuLaunchKernelEx(&config, static_cast<CUfunction>(function), params, extra) ==
+        CUDA_SUCCESS)
+      return;
+    programmaticRefused = true;
   }
   ok(d->api().cuLaunchKernel(static_cast<CUfunction>(function), unsigned(gridX), unsigned(gridY),
                              unsigned(gridZ), unsigned(blockX), unsigned(blockY), unsigned(blockZ),
