@@ -26,9 +26,20 @@ inline __m256i broadcast4(const int8_t *p) {
 
 int64_t chunksOf(int64_t K) { return (K + TERN_TILE_COLS - 1) / TERN_TILE_COLS; }
 
+// sum(x[0, K)): 32 bytes at a time (vpmaddubsw with ones into int16 pairs, vpmaddwd into int32).
 int32_t sumOf(const int8_t *x, int64_t K) {
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  __m256i acc = _mm256_setzero_si256();
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + k));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16));
+  }
+  alignas(32) int32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), acc);
   int32_t s = 0;
-  for (int64_t k = 0; k < K; ++k) s += x[k];
+  for (int32_t lane : lanes) s += lane;
+  for (; k < K; ++k) s += x[k];
   return s;
 }
 
@@ -44,33 +55,41 @@ inline void addRows(int32_t *out, __m256i v, int64_t rows) {
   for (int64_t r = 0; r < rows; ++r) out[r] += lanes[r];
 }
 
-// The four bit pairs of one 32-byte half chunk, as codes 0..2 in bytes.
-inline void decodeHalf(const uint8_t *half, __m256i w[4]) {
+// acc16 plus the codes of one 32-byte half chunk times the chunk's 16 activation bytes xc: the four
+// bit pairs, shifted down and masked, each against 4 broadcast bytes, added as a tree (one add on
+// the accumulator's chain per chunk, not four).
+inline __m256i accumulateChunk(const uint8_t *half, const int8_t *xc, __m256i acc16) {
   const __m256i low = _mm256_set1_epi8(0x03);
   const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(half));
-  w[0] = _mm256_and_si256(p, low);
-  w[1] = _mm256_and_si256(_mm256_srli_epi16(p, 2), low);
-  w[2] = _mm256_and_si256(_mm256_srli_epi16(p, 4), low);
-  w[3] = _mm256_and_si256(_mm256_srli_epi16(p, 6), low);
+  const __m256i m0 = _mm256_maddubs_epi16(_mm256_and_si256(p, low), broadcast4(xc));
+  const __m256i m1 =
+      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 2), low), broadcast4(xc + 4));
+  const __m256i m2 =
+      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 4), low), broadcast4(xc + 8));
+  const __m256i m3 =
+      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 6), low), broadcast4(xc + 12));
+  return _mm256_add_epi16(acc16,
+                          _mm256_add_epi16(_mm256_add_epi16(m0, m1), _mm256_add_epi16(m2, m3)));
 }
 
 // Sum of codes * x over chunks [c0, c1) (at most kChunksPerInt16Sum) of one half, for TB tokens,
-// added to acc32 as int32. `chunkX(t, c)` gives the 16 activation bytes of token t for chunk c.
-template <int TB, typename ChunkX>
-inline void accumulateHalf(const uint8_t *half, int64_t c0, int64_t c1, ChunkX chunkX,
+// added to acc32 as int32. The first `full` chunks read token t's activations in place at x[t];
+// the partial last chunk reads the zero-padded copy tail[t]. The full chunks run in a loop of their
+// own, without a test per chunk.
+template <int TB>
+inline void accumulateHalf(const uint8_t *half, int64_t c0, int64_t c1, int64_t full,
+                           const int8_t *const x[TB], const int8_t *const tail[TB],
                            __m256i acc32[TB]) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc16[TB];
   TERN_UNROLL for (int t = 0; t < TB; ++t) acc16[t] = _mm256_setzero_si256();
-  for (int64_t c = c0; c < c1; ++c) {
-    __m256i w[4];
-    decodeHalf(half + c * TERN_TILE_BYTES, w);
-    TERN_UNROLL for (int t = 0; t < TB; ++t) {
-      const int8_t *xc = chunkX(t, c);
-      TERN_UNROLL for (int j = 0; j < 4; ++j)
-        acc16[t] = _mm256_add_epi16(acc16[t], _mm256_maddubs_epi16(w[j], broadcast4(xc + 4 * j)));
-    }
-  }
+  const int64_t f1 = std::min(c1, full);
+  for (int64_t c = c0; c < f1; ++c)
+    TERN_UNROLL for (int t = 0; t < TB; ++t)
+      acc16[t] = accumulateChunk(half + c * TERN_TILE_BYTES, x[t] + c * TERN_TILE_COLS, acc16[t]);
+  if (c1 > full)
+    TERN_UNROLL for (int t = 0; t < TB; ++t)
+      acc16[t] = accumulateChunk(half + full * TERN_TILE_BYTES, tail[t], acc16[t]);
   TERN_UNROLL for (int t = 0; t < TB; ++t)
     acc32[t] = _mm256_add_epi32(acc32[t], _mm256_madd_epi16(acc16[t], ones));
 }
@@ -90,9 +109,11 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
       std::memcpy(tail + t * TERN_TILE_COLS, xt + full * TERN_TILE_COLS, a.K - full * TERN_TILE_COLS);
   }
   // Full chunks read x in place; the partial last chunk reads the zero-padded copy.
-  auto chunkX = [&](int t, int64_t c) -> const int8_t * {
-    return c < full ? a.x + (t0 + t) * a.x_stride + c * TERN_TILE_COLS : tail + t * TERN_TILE_COLS;
-  };
+  const int8_t *xs[TB], *tails[TB];
+  for (int t = 0; t < TB; ++t) {
+    xs[t] = a.x + (t0 + t) * a.x_stride;
+    tails[t] = tail + t * TERN_TILE_COLS;
+  }
   const int64_t groupEnd = (rowEnd + TERN_TILE_ROWS - 1) / TERN_TILE_ROWS;
   for (int64_t g = rowBegin / TERN_TILE_ROWS; g < groupEnd; ++g) {
     for (int h = 0; h < 2; ++h) {
@@ -102,7 +123,8 @@ void gemmTokens(const tern_ternary_args &a, int64_t t0, int64_t rowBegin, int64_
       __m256i acc32[TB];
       TERN_UNROLL for (int t = 0; t < TB; ++t) acc32[t] = _mm256_setzero_si256();
       for (int64_t c = 0; c < chunks; c += kChunksPerInt16Sum)
-        accumulateHalf<TB>(half, c, std::min(chunks, c + kChunksPerInt16Sum), chunkX, acc32);
+        accumulateHalf<TB>(half, c, std::min(chunks, c + kChunksPerInt16Sum), full, xs, tails,
+                           acc32);
       TERN_UNROLL for (int t = 0; t < TB; ++t)
         addRows(a.out + (t0 + t) * a.out_stride + row0,
                 _mm256_sub_epi32(acc32[t], _mm256_set1_epi32(sums[t])), rowEnd - row0);
