@@ -46,9 +46,9 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"8",
            "warps per thread block">,
     Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"4",
-           "output rows per warp (a single token's product with fewer than 8192 rows keeps "
-           "one): each lane loads a piece of every row before it does any arithmetic, and loads "
-           "the activations once for all of them">,
+           "output rows per warp (a single token's product takes one under 2048 rows and two "
+           "under 8192): each lane loads a piece of every row before it does any arithmetic, and "
+           "loads the activations once for all of them">,
     Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
            "sm_90 programmatic dependent launch: each lane loads all of its weights (rows of up "
            "to 8 pieces per lane), then waits for the kernels before it "

@@ -408,15 +408,20 @@ struct TernaryMatvecToGPUPass
     : mlir::tern::impl::TernGPUTernaryMatvecBase<TernaryMatvecToGPUPass> {
   using TernGPUTernaryMatvecBase::TernGPUTernaryMatvecBase;
 
-  /// A single token's product with fewer rows than this keeps one row per warp: its warps are
-  /// what fills the GPU (on an H200, 4 rows per warp made the 2,560-row products of a 2.7B decode
-  /// step slower and the 13,824-row one 1.4x faster; docs/performance-gpu.md).
+  /// A single token's product is spread over enough warps to fill the GPU: under 2,048 rows one
+  /// row per warp, under 8,192 two, from there `rows-per-warp`. Measured on an H200
+  /// (docs/performance-gpu.md): 4 rows per warp made the 2,560-row products of a 2.7B decode step
+  /// slower and the 13,824-row one 1.4x faster; 2 rows per warp made the 2,048- and 2,560-row ones
+  /// faster (2.7B step 1.06x, 1.3B 1.02x) and the 1,024-row ones of the 370M shape slower (0.95x).
+  static constexpr int64_t kRowsForTwoPerWarp = 2048;
   static constexpr int64_t kRowsForSeveralPerWarp = 8192;
 
   int64_t rowsFor(const Matvec &mv) const {
     auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
     bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
-    return oneToken && mv.rows < kRowsForSeveralPerWarp ? 1 : rowsPerWarp;
+    if (!oneToken || mv.rows >= kRowsForSeveralPerWarp)
+      return rowsPerWarp;
+    return std::min<int64_t>(rowsPerWarp, mv.rows < kRowsForTwoPerWarp ? 1 : 2);
   }
 
   void runOnOperation() override {
