@@ -15,6 +15,8 @@
 // the result fits).
 #include "gemv_avx2.h"
 
+#include "avx2_tiles.h"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -28,24 +30,6 @@ constexpr int kRows = 16, kBase3Cols = 20, kTwoBitCols = 16, kChunkBytes = 64;
 constexpr int64_t kChunksPerInt16Sum = 12;  // Shuffles: 5 * 512 * 12 < 32768
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-inline __m256i broadcast4(const int8_t *p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-// Adds the 8 lanes of `v` to out[0, rows) (rows may be below 8, or <= 0: then nothing).
-inline void addRows(int32_t *out, __m256i v, int64_t rows) {
-  if (rows >= 8) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out),
-                        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<__m256i *>(out)), v));
-    return;
-  }
-  alignas(32) int32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), v);
-  for (int64_t r = 0; r < rows; ++r) out[r] += lanes[r];
-}
 
 // ---- Shuffles.
 
@@ -124,23 +108,6 @@ __attribute__((always_inline)) inline __m256i stepShuffles(const uint8_t *w, con
                                        _mm256_maddubs_epi16(d[3], broadcast4(xc + 12)));
   const __m256i m4 = _mm256_maddubs_epi16(d[4], broadcast4(xc + 16));
   return _mm256_add_epi16(acc16, _mm256_add_epi16(_mm256_add_epi16(m01, m23), m4));
-}
-
-// The same for two_bit_tiled: 4 bit pairs (3 shifts, 4 ands), as
-// runtime/kernels/ternary_x86_64_avx2.cpp.
-__attribute__((always_inline)) inline __m256i stepTwoBit(const uint8_t *w, const int8_t *xc,
-                                                         __m256i acc16) {
-  const __m256i low = _mm256_set1_epi8(0x03);
-  const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(w));
-  const __m256i m0 = _mm256_maddubs_epi16(_mm256_and_si256(p, low), broadcast4(xc));
-  const __m256i m1 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 2), low), broadcast4(xc + 4));
-  const __m256i m2 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 4), low), broadcast4(xc + 8));
-  const __m256i m3 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 6), low), broadcast4(xc + 12));
-  return _mm256_add_epi16(acc16,
-                          _mm256_add_epi16(_mm256_add_epi16(m0, m1), _mm256_add_epi16(m2, m3)));
 }
 
 // Row sums of codes * x of one half row group (8 rows; `half` is its first 32 bytes in the group):
@@ -273,7 +240,7 @@ void twoBitGemvAvx2(const uint8_t *w, const int8_t *x, int32_t xSum, int32_t *ou
   forGroups(out, xSum, N, rowBegin, rowEnd, [&](int64_t g, __m256i acc32[2]) {
     for (int h = 0; h < 2; ++h)
       acc32[h] = halfRows(w + g * groupBytes + 32 * h, x, t.full, t.tail(), kTwoBitCols,
-                          /*perInt16Sum=*/16, stepTwoBit);
+                          /*perInt16Sum=*/16, accumulateTwoBitChunk);
   });
 }
 

@@ -17,7 +17,8 @@ mkdir -p "$OUT"
 ISA="-mavx512f -mavx512bw -mavx512vl -mavx512vnni -mavx512vbmi"
 g++ -std=c++17 -O3 $ISA -c "$HERE/base3_gemv_avx512.cpp" -o "$OUT/base3_gemv_avx512.o"
 # AVX2 only, so that nothing of AVX-512 slips into the AVX2 kernels.
-g++ -std=c++17 -O3 -mavx2 -mfma -c "$HERE/base3_gemv_avx2.cpp" -o "$OUT/base3_gemv_avx2.o"
+g++ -std=c++17 -O3 -mavx2 -mfma -c "$HERE/base3_gemv_avx2.cpp" -o "$OUT/base3_gemv_avx2.o" \
+  -I"$ROOT/runtime/kernels"
 g++ -std=c++17 -O3 -c "$HERE/base3_halide.cpp" -o "$OUT/base3_halide.o" \
   -I"$ROOT/runtime/kernels" -I"$BUILD/runtime/kernels/halide" -I/usr/include/halide14
 g++ -std=c++17 -O3 -mavx512f -c "$HERE/base3_gemv_bench.cpp" -o "$OUT/base3_gemv_bench.o" \

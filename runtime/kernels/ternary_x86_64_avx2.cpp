@@ -6,6 +6,7 @@
 // in int16 (|sum| <= 16 * 4 * 2 * 2 * 128 = 32768, and the bound is only reached at -32768) before
 // vpmaddwd widens them to int32 lanes, one per row. The code offset is removed at the end:
 // sum (t + 1) * x = sum t * x + sum x.
+#include "avx2_tiles.h"
 #include "ternary_kernels.h"
 #include "unroll.h"
 
@@ -17,12 +18,6 @@
 namespace {
 
 constexpr int64_t kChunksPerInt16Sum = 16;
-
-inline __m256i broadcast4(const int8_t *p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
 
 int64_t chunksOf(int64_t K) { return (K + TERN_TILE_COLS - 1) / TERN_TILE_COLS; }
 
@@ -43,35 +38,6 @@ int32_t sumOf(const int8_t *x, int64_t K) {
   return s;
 }
 
-// Adds the 8 lanes of `v` to out[0, rows) (rows may be below 8; then only those are written).
-inline void addRows(int32_t *out, __m256i v, int64_t rows) {
-  if (rows >= 8) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out),
-                        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<__m256i *>(out)), v));
-    return;
-  }
-  alignas(32) int32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i *>(lanes), v);
-  for (int64_t r = 0; r < rows; ++r) out[r] += lanes[r];
-}
-
-// acc16 plus the codes of one 32-byte half chunk times the chunk's 16 activation bytes xc: the four
-// bit pairs, shifted down and masked, each against 4 broadcast bytes, added as a tree (one add on
-// the accumulator's chain per chunk, not four).
-inline __m256i accumulateChunk(const uint8_t *half, const int8_t *xc, __m256i acc16) {
-  const __m256i low = _mm256_set1_epi8(0x03);
-  const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(half));
-  const __m256i m0 = _mm256_maddubs_epi16(_mm256_and_si256(p, low), broadcast4(xc));
-  const __m256i m1 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 2), low), broadcast4(xc + 4));
-  const __m256i m2 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 4), low), broadcast4(xc + 8));
-  const __m256i m3 =
-      _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(p, 6), low), broadcast4(xc + 12));
-  return _mm256_add_epi16(acc16,
-                          _mm256_add_epi16(_mm256_add_epi16(m0, m1), _mm256_add_epi16(m2, m3)));
-}
-
 // Sum of codes * x over chunks [c0, c1) (at most kChunksPerInt16Sum) of one half, for TB tokens,
 // added to acc32 as int32. The first `full` chunks read token t's activations in place at x[t];
 // the partial last chunk reads the zero-padded copy tail[t]. The full chunks run in a loop of their
@@ -86,10 +52,10 @@ inline void accumulateHalf(const uint8_t *half, int64_t c0, int64_t c1, int64_t 
   const int64_t f1 = std::min(c1, full);
   for (int64_t c = c0; c < f1; ++c)
     TERN_UNROLL for (int t = 0; t < TB; ++t)
-      acc16[t] = accumulateChunk(half + c * TERN_TILE_BYTES, x[t] + c * TERN_TILE_COLS, acc16[t]);
+      acc16[t] = accumulateTwoBitChunk(half + c * TERN_TILE_BYTES, x[t] + c * TERN_TILE_COLS, acc16[t]);
   if (c1 > full)
     TERN_UNROLL for (int t = 0; t < TB; ++t)
-      acc16[t] = accumulateChunk(half + full * TERN_TILE_BYTES, tail[t], acc16[t]);
+      acc16[t] = accumulateTwoBitChunk(half + full * TERN_TILE_BYTES, tail[t], acc16[t]);
   TERN_UNROLL for (int t = 0; t < TB; ++t)
     acc32[t] = _mm256_add_epi32(acc32[t], _mm256_madd_epi16(acc16[t], ones));
 }
