@@ -9,10 +9,13 @@
 
 #include "HalideRuntime.h"
 #include "base3_gemv.h"
+#include "halide_tiled_calls.h"
 #include "ternary_gemm_base3_avx512_vbmi_halide.h"
 #include "ternary_gemv_base3_rounds_avx512_vbmi_halide.h"
 #include "ternary_gemv_base3_table_avx512_vbmi_halide.h"
 #include "ternary_kernels.h"
+
+using tern::halide::buffer;
 
 namespace {
 
@@ -34,16 +37,6 @@ struct Low4Table {
   }
 };
 const Low4Table kLow4;
-
-halide_buffer_t buffer(const void *host, halide_type_t type, int dimensions,
-                       halide_dimension_t *dims) {
-  halide_buffer_t b{};
-  b.host = static_cast<uint8_t *>(const_cast<void *>(host));
-  b.type = type;
-  b.dimensions = dimensions;
-  b.dim = dims;
-  return b;
-}
 
 void call(Pipeline p, const tern_ternary_args &a, int64_t groupBegin, int64_t groupEnd,
           int64_t chunkStride, const int8_t *x, int64_t chunk0, int64_t chunks, int32_t sumX) {

@@ -20,7 +20,8 @@ g++ -std=c++17 -O3 $ISA -c "$HERE/base3_gemv_avx512.cpp" -o "$OUT/base3_gemv_avx
 g++ -std=c++17 -O3 -mavx2 -mfma -c "$HERE/base3_gemv_avx2.cpp" -o "$OUT/base3_gemv_avx2.o" \
   -I"$ROOT/runtime/kernels"
 g++ -std=c++17 -O3 -c "$HERE/base3_halide.cpp" -o "$OUT/base3_halide.o" \
-  -I"$ROOT/runtime/kernels" -I"$BUILD/runtime/kernels/halide" -I/usr/include/halide14
+  -I"$ROOT/runtime/kernels" -I"$ROOT/runtime/kernels/halide" -I"$BUILD/runtime/kernels/halide" \
+  -I/usr/include/halide14
 g++ -std=c++17 -O3 -mavx512f -c "$HERE/base3_gemv_bench.cpp" -o "$OUT/base3_gemv_bench.o" \
   -I"$ROOT/runtime/kernels" -I"$ROOT/runtime/src"
 L="$BUILD/lib"

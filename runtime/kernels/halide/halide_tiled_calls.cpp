@@ -16,16 +16,6 @@ int32_t sumOf(const int8_t *x, int64_t K) {
   return s;
 }
 
-halide_buffer_t buffer(const void *host, halide_type_t type, int dimensions,
-                       halide_dimension_t *dims) {
-  halide_buffer_t b{};
-  b.host = static_cast<uint8_t *>(const_cast<void *>(host));
-  b.type = type;
-  b.dimensions = dimensions;
-  b.dim = dims;
-  return b;
-}
-
 struct Geometry {
   int64_t chunks, fullChunks, groupBytes, groupBegin, fullGroupEnd, rowEnd;
 };

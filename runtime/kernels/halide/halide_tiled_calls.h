@@ -22,6 +22,17 @@ using GemvPipeline = int (*)(halide_buffer_t *, halide_buffer_t *, int32_t, int3
 using GemmPipeline = int (*)(halide_buffer_t *, halide_buffer_t *, int32_t, int32_t,
                              halide_buffer_t *, halide_buffer_t *, halide_buffer_t *);
 
+// A buffer descriptor over memory the caller owns (`dims` too): no allocation, nothing to free.
+inline halide_buffer_t buffer(const void *host, halide_type_t type, int dimensions,
+                              halide_dimension_t *dims) {
+  halide_buffer_t b{};
+  b.host = static_cast<uint8_t *>(const_cast<void *>(host));
+  b.type = type;
+  b.dimensions = dimensions;
+  b.dim = dims;
+  return b;
+}
+
 void tiledGemv(GemvPipeline pipeline, const tern_ternary_args &args, int64_t rowBegin,
                int64_t rowEnd);
 void tiledGemm(GemmPipeline pipeline, const tern_ternary_args &args, int64_t rowBegin,
