@@ -22,6 +22,22 @@ Expr chunkByte(const GeneratorInput<Buffer<uint8_t>> &w, Expr chunkStride, Expr 
   return w(g * chunkStride * 64 + c * 64 + 4 * r + i);
 }
 
+// The schedule of both tiled gemvs (TernaryGemv, TernaryGemvBase3) for generator `gen`: 16 rows
+// of a row group in the vector lanes, the per-digit partial sums computed per group and unrolled
+// over the digits, the reduction over a chunk's 4 columns vectorized (vpdpbusd), and the weights
+// prefetched 96 chunks (6 KiB) ahead, as the hand-written kernel (docs/performance.md).
+template <typename Gen>
+void scheduleTiledGemv(Gen &gen, Func partial, RDom k, Var r, Var j, Var g) {
+  gen.out.bound(r, 0, 16).vectorize(r);
+  partial.compute_at(gen.out, g).vectorize(r).unroll(j);
+  partial.update().reorder(k.x, r, j, k.y).atomic().vectorize(k.x).vectorize(r).unroll(j);
+  partial.update().prefetch(gen.w, k.y, k.y, 96);
+  gen.w.dim(0).set_min(0);
+  gen.x.dim(0).set_min(0);
+  gen.accIn.dim(0).set_bounds(0, 16);
+  gen.out.dim(0).set_bounds(0, 16);
+}
+
 // out(r, g) = acc_in(r, g) + sum over chunks c < chunks, j, i of (trit + 1) * x(16c + 4j + i)
 // - sum_x: row 16g + r of a decode step (sum_x is the sum of x over the whole row, which removes the
 // code offset). Bit pair j is masked in place (code << 2j, still a byte) rather than shifted, and
@@ -55,15 +71,7 @@ class TernaryGemv : public Generator<TernaryGemv> {
     out(r, g) = accIn(r, g) + partial(r, 0, g) + (partial(r, 1, g) >> 2) +
                 (partial(r, 2, g) >> 4) + (arm ? partial(r, 3, g) : partial(r, 3, g) >> 6) - sumX;
 
-    out.bound(r, 0, 16).vectorize(r);
-    partial.compute_at(out, g).vectorize(r).unroll(j);
-    partial.update().reorder(k.x, r, j, k.y).atomic().vectorize(k.x).vectorize(r).unroll(j);
-    // 96 chunks (6 KiB) ahead, as the hand-written kernel (docs/performance.md).
-    partial.update().prefetch(w, k.y, k.y, 96);
-    w.dim(0).set_min(0);
-    x.dim(0).set_min(0);
-    accIn.dim(0).set_bounds(0, 16);
-    out.dim(0).set_bounds(0, 16);
+    scheduleTiledGemv(*this, partial, k, r, j, g);
   }
 };
 
@@ -193,16 +201,9 @@ class TernaryGemvBase3 : public Generator<TernaryGemvBase3> {
     }
     out(r, g) = accIn(r, g) + sum - sumX;
 
-    out.bound(r, 0, 16).vectorize(r);
-    partial.compute_at(out, g).vectorize(r).unroll(j);
     partial.bound(j, 0, 5);
-    partial.update().reorder(k.x, r, j, k.y).atomic().vectorize(k.x).vectorize(r).unroll(j);
-    partial.update().prefetch(w, k.y, k.y, 96);  // 6 KiB ahead, as the two_bit gemv
-    w.dim(0).set_min(0);
-    x.dim(0).set_min(0);
+    scheduleTiledGemv(*this, partial, k, r, j, g);
     table.dim(0).set_bounds(0, 256);
-    accIn.dim(0).set_bounds(0, 16);
-    out.dim(0).set_bounds(0, 16);
   }
 };
 
