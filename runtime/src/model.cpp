@@ -60,18 +60,17 @@ nlohmann::json manifestTarget(std::string_view manifestText) {
   return target != manifest.end() && target->is_object() ? *target : nlohmann::json();
 }
 
-// Whether the manifest's target is a GPU ("target": {"kind": "cuda", ...}).
-bool targetsCuda(std::string_view manifestText) {
-  nlohmann::json target = manifestTarget(manifestText);
+// Whether the manifest's target (manifestTarget) is a GPU ("target": {"kind": "cuda", ...}).
+bool targetsCuda(const nlohmann::json &target) {
   return target.is_object() && target.value("kind", "") == "cuda";
 }
 
 // Whether every kernel of a CUDA artifact waits for the kernels before it itself ("target":
 // {"dependent_launch": true}, sm_90 artifacts): only then may they be launched early.
-bool kernelsWaitForEachOther(std::string_view manifestText) {
-  nlohmann::json target = manifestTarget(manifestText);
-  auto flag = target.is_object() ? target.find("dependent_launch") : target.end();
-  return target.is_object() && flag != target.end() && flag->is_boolean() && flag->get<bool>();
+bool kernelsWaitForEachOther(const nlohmann::json &target) {
+  if (!target.is_object()) return false;
+  auto flag = target.find("dependent_launch");
+  return flag != target.end() && flag->is_boolean() && flag->get<bool>();
 }
 
 // TERN_DEVICE (tern-run --device) must agree with where the artifact runs.
@@ -197,7 +196,8 @@ std::shared_ptr<const Model> Model::open(const std::string &path, std::string *e
   if (!model->artifact_) return nullptr;
   const ArtifactFile &artifact = *model->artifact_;
   std::string why;
-  const bool onCuda = targetsCuda(artifact.manifestText());
+  const nlohmann::json target = manifestTarget(artifact.manifestText());
+  const bool onCuda = targetsCuda(target);
   if (!deviceRequestAgrees(onCuda, &why)) {
     *error = path + ": " + why;
     return nullptr;
@@ -274,7 +274,7 @@ std::shared_ptr<const Model> Model::open(const std::string &path, std::string *e
     model->cuda_ = cuda::CudaModel::create(*device, model->weightsData(), model->weightsSize(),
                                            model->prefill_, model->decode_, m.numLayers,
                                            m.hiddenSize, m.vocabSize,
-                                           kernelsWaitForEachOther(artifact.manifestText()), &why);
+                                           kernelsWaitForEachOther(target), &why);
     if (!model->cuda_) {
       *error = path + ": " + why;
       return nullptr;
