@@ -35,14 +35,12 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
       return signalPassFailure();
     }
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
-      std::optional<DenseI32ArrayAttr> grid = kernel.getKnownGridSizeAttr()
-                                                  ? std::optional(kernel.getKnownGridSizeAttr())
-                                                  : std::nullopt;
+      DenseI32ArrayAttr grid = kernel.getKnownGridSizeAttr();
       DenseI32ArrayAttr block = kernel.getKnownBlockSizeAttr();
-      if (!kernel.isKernel() || !grid || !*grid || !block)
+      if (!kernel.isKernel() || !grid || !block)
         continue;
       int64_t blocks = 1, threads = 1;
-      for (int32_t g : grid->asArrayRef())
+      for (int32_t g : grid.asArrayRef())
         blocks *= g;
       for (int32_t t : block.asArrayRef())
         threads *= t;

@@ -23,9 +23,6 @@ using namespace mlir;
 
 namespace {
 
-/// A fill that makes an initial value on tensors (a destination to be written), not a buffer write.
-bool isDestination(linalg::FillOp fill) { return fill.hasPureTensorSemantics(); }
-
 /// Gives each use of `op`'s result after the first a copy of `op` of its own, placed just before
 /// the user (the copy's operands dominate `op`, so they dominate the user too).
 void unshare(Operation *op) {
@@ -44,10 +41,11 @@ struct DedupeComputationsPass
     IRRewriter rewriter(&getContext());
     DominanceInfo dominance(getOperation());
     eliminateCommonSubExpressions(rewriter, dominance, getOperation());
-    // Fills first: a fill's copies each take the same empty tensor, unshared next.
+    // Fills first (on tensors: initial values, not buffer writes): a fill's copies each take the
+    // same empty tensor, unshared next.
     SmallVector<Operation *> fills;
     getOperation()->walk([&](linalg::FillOp op) {
-      if (isDestination(op) && !op->getResult(0).hasOneUse())
+      if (op.hasPureTensorSemantics() && !op->getResult(0).hasOneUse())
         fills.push_back(op);
     });
     for (Operation *op : fills)
