@@ -67,6 +67,10 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass(mapping));
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createCanonicalizerPass());
+  // Constants and index arithmetic move into the kernels, so that the kernel
+  // code folds them (divisions by a known size, shuffle offsets, loop bounds)
+  // instead of reading them as launch arguments.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
   if (usesDependentLaunch(target)) {
