@@ -603,6 +603,15 @@ private:
     }
     forgetWrites(m, memory);
     OpOperand *init = op.getDpsInitOperand(0);
+    auto initType = cast<MemRefType>(init->get().getType());
+    if (total == 1 && initType.hasStaticShape() && initType.getNumElements() == 1 &&
+        !bodyTouchesMemory(op)) {
+      // One element (a quantization scale from a reduction's total): every thread made the same
+      // iteration from the same inputs, so every thread holds what thread 0 stored, and what
+      // reads it later takes it from a register, after no barrier.
+      memory.rememberUniform(init->get(), all[0].mapping.lookupOrDefault(yield->getOperand(0)));
+      return;
+    }
     if (std::optional<ThreadMap> threads = threadMapOf(m, *init)) {
       SmallVector<Value> stored;
       for (Round &round : all)

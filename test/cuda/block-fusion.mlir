@@ -385,3 +385,57 @@ func.func @fill_moves_down(%x: memref<1x64xf32>, %y: memref<1x64xf32>) -> memref
   }
   return %sum : memref<1xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#one = affine_map<(d0) -> (d0)>
+
+// A quantization scale: a reduction's total, then one element computed from it, then a row that
+// reads it. Every thread computes the scale (thread 0 stores it for later kernels), so the row
+// takes it from a register: no barrier and no load after the reduction's own barrier.
+// CHECK-LABEL: func.func @scale_in_every_thread
+// CHECK: gpu.launch
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.maximumf
+// CHECK: gpu.barrier
+// CHECK: %[[MAX:.*]] = arith.maximumf %cst, %{{.*}}
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[SCALE:.*]] = arith.divf %{{.*}}, %[[MAX]]
+// CHECK: scf.if
+// CHECK: memref.store %[[SCALE]], %[[SCALES:[a-z_0-9]+]]
+// CHECK-NOT: gpu.barrier
+// CHECK-NOT: memref.load %[[SCALES]]
+// CHECK: arith.mulf %{{.*}}, %[[SCALE]]
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.terminator
+func.func @scale_in_every_thread(%x: memref<1x100xf32>)
+    -> (memref<1xf32>, memref<1x100xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c127 = arith.constant 127.0 : f32
+  %max = gpu.alloc () : memref<1xf32>
+  %scale = gpu.alloc () : memref<1xf32>
+  %out = gpu.alloc () : memref<1x100xf32>
+  linalg.fill ins(%zero : f32) outs(%max : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<1x100xf32>) outs(%max : memref<1xf32>) {
+  ^bb0(%in: f32, %a: f32):
+    %m = arith.maximumf %a, %in : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#one, #one], iterator_types = ["parallel"]}
+      ins(%max : memref<1xf32>) outs(%scale : memref<1xf32>) {
+  ^bb0(%m: f32, %o: f32):
+    %s = arith.divf %c127, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %scale : memref<1x100xf32>, memref<1xf32>) outs(%out : memref<1x100xf32>) {
+  ^bb0(%in: f32, %s: f32, %o: f32):
+    %q = arith.mulf %in, %s : f32
+    linalg.yield %q : f32
+  }
+  gpu.dealloc %max : memref<1xf32>
+  return %scale, %out : memref<1xf32>, memref<1x100xf32>
+}
