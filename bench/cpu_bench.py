@@ -95,6 +95,15 @@ def bench(bin_dir, artifact, threads):
     return run
 
 
+def paired_ratios(run):
+    """The paired rounds' decode / read ratios as min-median-max (tern-run's median in the middle)."""
+    rounds = run.get("paired_rounds")
+    if not rounds:
+        return "-"
+    ratios = sorted(r["decode_tok_s"] * run["bytes_per_token"] / 1e9 / r["read_gbps"] for r in rounds)
+    return "%.2f-**%.2f**-%.2f" % (ratios[0], run["fraction_of_read_paired"], ratios[-1])
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -142,15 +151,16 @@ def main():
                 rows.append(run)
 
     print("\n| shape | threads | isa | prefill 128 tok/s | prefill 512 tok/s | decode tok/s | "
-          "MB/token | effective GB/s | read GB/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "MB/token | effective GB/s | read GB/s | ratio | paired ratio (min-median-max of 8 rounds) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print("| {preset} | {threads} | {isa} | {p128:.1f} | {p512:.1f} | {decode:.1f} | {mb:.0f} | "
-              "{eff:.1f} | {read:.1f} | {ratio:.2f} |".format(
+              "{eff:.1f} | {read:.1f} | {ratio:.2f} | {paired} |".format(
                   preset=r["preset"], threads=r["threads"], isa=r["isa"],
                   p128=r["prefill_tok_s"]["128"], p512=r["prefill_tok_s"]["512"],
                   decode=r["decode_tok_s"], mb=r["bytes_per_token"] / 1e6,
-                  eff=r["effective_gbps"], read=r["read_gbps"], ratio=r["fraction_of_read"]))
+                  eff=r["effective_gbps"], read=r["read_gbps"], ratio=r["fraction_of_read"],
+                  paired=paired_ratios(r)))
     print("\n| shape | checkpoint GB | ternc s | ternc peak GB | peak / checkpoint | artifact MB | "
           "weights MB | artifact / weights | tern-run RSS MB | RSS / artifact |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -158,25 +158,36 @@ class SpinBarrier {
 
 }  // namespace
 
-ReadBandwidth measureReadBandwidth(int threads, size_t bytes, int repetitions) {
-  ReadBandwidth result;
-  threads = std::max(1, threads);
+ReadBandwidthMeter::ReadBandwidthMeter(int threads, size_t bytes) : threads_(std::max(1, threads)) {
   constexpr size_t kHugePage = size_t(2) << 20;
-  bytes = std::max(bytes / (kHugePage * threads), size_t(1)) * kHugePage * threads;
-  void *mapped = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED) return result;
-  uint8_t *buffer = reinterpret_cast<uint8_t *>(
-      (reinterpret_cast<uintptr_t>(mapped) + kHugePage - 1) & ~(kHugePage - 1));
-  madvise(buffer, bytes, MADV_HUGEPAGE);
-  // fp16 1.0 everywhere: every page touched (and backed) before any timing.
-  for (size_t i = 0; i < bytes; i += 2) {
-    buffer[i] = 0x00;
-    buffer[i + 1] = 0x3c;
+  bytes_ = std::max(bytes / (kHugePage * threads_), size_t(1)) * kHugePage * threads_;
+  mappedBytes_ = bytes_ + kHugePage;
+  mapped_ = mmap(nullptr, mappedBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped_ == MAP_FAILED) {
+    mapped_ = nullptr;
+    return;
   }
+  buffer_ = reinterpret_cast<uint8_t *>(
+      (reinterpret_cast<uintptr_t>(mapped_) + kHugePage - 1) & ~(kHugePage - 1));
+  madvise(buffer_, bytes_, MADV_HUGEPAGE);
+  // fp16 1.0 everywhere: every page touched (and backed) before any timing.
+  for (size_t i = 0; i < bytes_; i += 2) {
+    buffer_[i] = 0x00;
+    buffer_[i + 1] = 0x3c;
+  }
+}
 
+ReadBandwidthMeter::~ReadBandwidthMeter() {
+  if (mapped_) munmap(mapped_, mappedBytes_);
+}
+
+ReadBandwidth ReadBandwidthMeter::measure(int repetitions) const {
+  ReadBandwidth result;
+  if (!buffer_) return result;
   const std::vector<Reader> all = readers();
-  const size_t share = bytes / threads;
+  const int threads = threads_;
+  const size_t bytes = bytes_, share = bytes / threads;
+  const uint8_t *buffer = buffer_;
   SpinBarrier start(threads), stop(threads);
   std::atomic<uint64_t> sink{0};
   auto work = [&](int part) {
@@ -206,8 +217,12 @@ ReadBandwidth measureReadBandwidth(int threads, size_t bytes, int repetitions) {
     result.best = std::max(result.best, best);
   }
   for (std::thread &worker : workers) worker.join();
-  munmap(mapped, bytes + kHugePage);
   return result;
+}
+
+ReadBandwidth measureReadBandwidth(int threads, size_t bytes, int repetitions) {
+  ReadBandwidthMeter meter(threads, bytes);
+  return meter.measure(repetitions);
 }
 
 }  // namespace tern

@@ -8,6 +8,7 @@
 #define TERN_RUNTIME_READ_BANDWIDTH_H
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,30 @@ struct ReadBandwidth {
   double best = 0;  // the largest of readers[].gbps
 };
 
-// Runs every reader this CPU supports on `threads` threads over `bytes` bytes (split evenly), each
+// The buffer of the measurement, allocated and touched once, so that measurements can be taken
+// between other work: the benchmark pairs each round of decode steps with one, so that the ratio of
+// the two does not drift with the machine's load.
+class ReadBandwidthMeter {
+ public:
+  ReadBandwidthMeter(int threads, size_t bytes = size_t(1) << 30);
+  ~ReadBandwidthMeter();
+  ReadBandwidthMeter(const ReadBandwidthMeter &) = delete;
+  ReadBandwidthMeter &operator=(const ReadBandwidthMeter &) = delete;
+
+  // Whether the buffer could be allocated (measure() returns an empty result otherwise).
+  bool ok() const { return buffer_ != nullptr; }
+  // Runs every reader this CPU supports on the threads over the buffer (split evenly), each
+  // `repetitions` times.
+  ReadBandwidth measure(int repetitions) const;
+
+ private:
+  int threads_;
+  size_t bytes_ = 0, mappedBytes_ = 0;
+  void *mapped_ = nullptr;
+  uint8_t *buffer_ = nullptr;
+};
+
+// One ReadBandwidthMeter's measurement: `threads` threads over `bytes` bytes, each reader
 // `repetitions` times. Returns an empty result if the buffer cannot be allocated.
 ReadBandwidth measureReadBandwidth(int threads, size_t bytes = size_t(1) << 30,
                                    int repetitions = 5);

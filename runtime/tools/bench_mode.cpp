@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "bench_cpu.h"
+#include "read_bandwidth.h"
 #include "cuda/copy_bandwidth.h"
 #include "tern/artifact.h"
 #include "tern/runtime.h"
@@ -18,6 +20,9 @@ namespace tern {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The paired measurement on a CPU: rounds of decode steps, each followed by a read measurement.
+constexpr int64_t kPairedRounds = 8, kPairedSteps = 16;
 
 int fail(const std::string &message) {
   std::fprintf(stderr, "tern-run: error: %s\n", message.c_str());
@@ -106,21 +111,28 @@ struct Bench {
     return true;
   }
 
-  // tok/s of `tokens` decode steps (the logits of each copied out, as generation needs) after a
-  // 4-token prompt and 8 warm-up steps.
-  bool decode(int64_t tokens, double *tokS) {
+  // tok/s of `rounds` x `perRound` decode steps (the logits of each copied out, as generation
+  // needs) after a 4-token prompt and 8 warm-up steps. `between`, when given, runs untimed after
+  // each round and is told that round's tok/s.
+  bool decode(int64_t rounds, int64_t perRound, double *tokS,
+              const std::function<void(double)> &between = nullptr) {
     tern_session *s = nullptr;
     if (tern_session_create(model, &s) != TERN_OK) return (error = "cannot create a session"), false;
     std::vector<float> logits(size_t(info.vocab_size));
-    std::vector<int32_t> feed = ids(4 + 8 + tokens);
+    std::vector<int32_t> feed = ids(4 + 8 + rounds * perRound);
     bool ok = forward(s, feed.data(), 4, logits.data());
     for (int64_t i = 0; ok && i < 8; ++i) ok = forward(s, &feed[size_t(4 + i)], 1, logits.data());
-    auto start = Clock::now();
-    for (int64_t i = 0; ok && i < tokens; ++i)
-      ok = forward(s, &feed[size_t(12 + i)], 1, logits.data());
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    double seconds = 0;
+    for (int64_t round = 0; ok && round < rounds; ++round) {
+      auto start = Clock::now();
+      for (int64_t i = 0; ok && i < perRound; ++i)
+        ok = forward(s, &feed[size_t(12 + round * perRound + i)], 1, logits.data());
+      double roundSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+      seconds += roundSeconds;
+      if (ok && between) between(double(perRound) / roundSeconds);
+    }
     tern_session_destroy(s);
-    if (ok) *tokS = double(tokens) / seconds;
+    if (ok) *tokS = double(rounds * perRound) / seconds;
     return ok;
   }
 
@@ -193,7 +205,7 @@ int runBenchMode(const BenchModeOptions &options) {
   result["prefill_tok_s"] = prefill;
 
   double decodeTokS = 0;
-  if (!bench.decode(options.decodeTokens, &decodeTokS)) {
+  if (!bench.decode(1, options.decodeTokens, &decodeTokS)) {
     tern_model_close(bench.model);
     return fail("decode: " + bench.error);
   }
@@ -205,7 +217,7 @@ int runBenchMode(const BenchModeOptions &options) {
       const char *before = std::getenv(variable);
       std::string saved = before ? before : "";
       setenv(variable, "0", 1);
-      bool ok = bench.decode(options.decodeTokens, tokS);
+      bool ok = bench.decode(1, options.decodeTokens, tokS);
       if (before) setenv(variable, saved.c_str(), 1);
       else unsetenv(variable);
       return ok;
@@ -236,6 +248,28 @@ int runBenchMode(const BenchModeOptions &options) {
     }
   } else {
     result.update(cpuBenchFacts(bench.model, options.modelPath, manifest));
+    // Decode and the read ceiling in turns: a round of decode steps, then one read measurement.
+    // Each round's ratio compares the two under the same load on a shared machine, where the
+    // ratio of a decode run and a later read measurement drifts with the other tenants.
+    ReadBandwidthMeter meter(tern_model_threads(bench.model));
+    nlohmann::json rounds = nlohmann::json::array();
+    std::vector<double> ratios;
+    const double bytes = bytesPerToken(manifest);
+    double pairedTokS = 0;
+    bool ok = meter.ok() && bench.decode(kPairedRounds, kPairedSteps, &pairedTokS, [&](double tokS) {
+      ReadBandwidth read = meter.measure(1);
+      rounds.push_back({{"decode_tok_s", tokS}, {"read_gbps", read.best}});
+      if (read.best > 0) ratios.push_back(tokS * bytes / 1e9 / read.best);
+    });
+    if (!ok || ratios.empty()) {
+      tern_model_close(bench.model);
+      return fail("decode paired with read measurements: " +
+                  (meter.ok() ? bench.error : std::string("cannot allocate the read buffer")));
+    }
+    std::sort(ratios.begin(), ratios.end());
+    result["paired_rounds"] = rounds;
+    result["paired_steps_per_round"] = kPairedSteps;
+    result["fraction_of_read_paired"] = ratios[ratios.size() / 2];
   }
   nlohmann::json batches = nlohmann::json::object();
   for (int64_t size : options.batchSizes) {
@@ -273,6 +307,11 @@ int runBenchMode(const BenchModeOptions &options) {
                 result["read_gbps"].get<double>(), result["threads"].get<int>(),
                 result["isa"].get<std::string>().c_str(),
                 100 * result["fraction_of_read"].get<double>());
+  if (result.contains("fraction_of_read_paired"))
+    std::printf("paired rounds    %zu x %lld decode steps, each followed by a read measurement; "
+                "median decode / read %.1f%%\n",
+                result["paired_rounds"].size(), (long long)kPairedSteps,
+                100 * result["fraction_of_read_paired"].get<double>());
   for (int64_t size : options.batchSizes) {
     const nlohmann::json &b = batches[std::to_string(size)];
     std::printf("decode batch %-4lld %.1f tok/s (%.2f ms per step of %lld tokens)\n",
