@@ -15,6 +15,10 @@
 #       On the GPU machine: Nsight Compute (ncu) over one eager decode step of the 2.7B-shaped
 #       artifact (its first 400 kernels: about 12 layers), summed per kernel: launches, time, and
 #       DRAM bytes per second (docs/performance-gpu.md reads it).
+#   scripts/gpu-tests.sh timeline [DIR]
+#       On the GPU machine (it needs the CUDA toolkit's CUPTI and g++): when each kernel of 24
+#       graph-replayed decode steps of the 2.7B-shaped artifact started and ended, with and without
+#       programmatic dependent launch, summarised per kernel of a layer by bench/gpu/timeline.py.
 #
 # Exit status: 0 when every check passed.
 set -euo pipefail
@@ -131,9 +135,35 @@ PY
   if [ -n "${OUT:-}" ]; then cp "$dir/ncu.csv" "$dir/profile.txt" "$OUT/"; fi
 }
 
+# The decode step's kernel timeline (bench/gpu/kernel_timeline.cpp, a CUPTI injection library built
+# here against this machine's CUDA toolkit), with and without programmatic dependent launch.
+timeline() {
+  use_prepared_tern_run
+  export LD_LIBRARY_PATH="$PWD/$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local cuda=${CUDA_HOME:-/usr/local/cuda} inc lib record
+  inc=$(dirname "$(ls "$cuda"/extras/CUPTI/include/cupti.h "$cuda"/include/cupti.h \
+    "$cuda"/targets/*/include/cupti.h 2>/dev/null | head -1)")
+  lib=$(dirname "$(ls "$cuda"/extras/CUPTI/lib64/libcupti.so "$cuda"/lib64/libcupti.so \
+    "$cuda"/targets/*/lib/libcupti.so 2>/dev/null | head -1)")
+  [ -f "$inc/cupti.h" ] && [ -f "$lib/libcupti.so" ] || { echo "no CUPTI under $cuda"; return 1; }
+  record=$(grep -ho 'CUpti_ActivityKernel[0-9]*' "$inc"/cupti_activity*.h | sort -V | tail -1)
+  g++ -O2 -shared -fPIC -std=c++17 -DKERNEL_RECORD="$record" -I"$inc" -I"$cuda/include" \
+    bench/gpu/kernel_timeline.cpp -L"$lib" -lcupti -Wl,-rpath,"$lib" -o "$dir/libkernel_timeline.so"
+  local launch
+  for launch in 1 0; do
+    echo "== TERN_CUDA_DEPENDENT_LAUNCH=$launch"
+    TERN_CUDA_DEPENDENT_LAUNCH=$launch CUDA_INJECTION64_PATH="$PWD/$dir/libkernel_timeline.so" \
+      TERN_TIMELINE_OUT="$dir/timeline-$launch.csv" "$bin/tern-run" "$dir/bench/2.7b.tern" \
+      --device cuda --tokens 1,2,3,4 --max-new-tokens 24 >/dev/null
+    "$py" bench/gpu/timeline.py "$dir/timeline-$launch.csv" | tee "$dir/timeline-$launch.txt"
+    if [ -n "${OUT:-}" ]; then cp "$dir/timeline-$launch.txt" "$dir/timeline-$launch.csv" "$OUT/"; fi
+  done
+}
+
 case "$step" in
   prepare) prepare ;;
   check) check ;;
   profile) profile ;;
-  *) echo "usage: scripts/gpu-tests.sh prepare|check|profile [DIR]" >&2; exit 2 ;;
+  timeline) timeline ;;
+  *) echo "usage: scripts/gpu-tests.sh prepare|check|profile|timeline [DIR]" >&2; exit 2 ;;
 esac
