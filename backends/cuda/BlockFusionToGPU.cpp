@@ -374,8 +374,11 @@ public:
     Location loc = last->getLoc();
     auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
     int64_t warps = blockSize / kWarpSize;
-    auto partialsF32 = MemRefType::get({warps}, b.getF32Type(), AffineMap(), workgroup);
-    auto partialsI32 = MemRefType::get({warps}, b.getI32Type(), AffineMap(), workgroup);
+    // Room for the partials of kMaxGrouped reductions of one type that share one barrier.
+    auto partialsF32 =
+        MemRefType::get({kMaxGrouped * warps}, b.getF32Type(), AffineMap(), workgroup);
+    auto partialsI32 =
+        MemRefType::get({kMaxGrouped * warps}, b.getI32Type(), AffineMap(), workgroup);
     // Buffers that only this kernel uses live in its shared memory: the ops of a run wait on each
     // other's results, and shared memory answers in tens of cycles where global memory takes
     // hundreds.
@@ -400,7 +403,16 @@ public:
     // last one; the values a thread stored and reads again come from its registers.
     KernelMemory memory(blockSize);
     int64_t reductions = 0;
-    for (Member &m : members) {
+    SmallVector<size_t> order = schedule(members);
+    for (size_t next = 0; next < order.size();) {
+      // Independent reductions whose totals every thread will hold share one barrier.
+      SmallVector<Member *> group = uniformGroup(members, ArrayRef(order).drop_front(next), memory);
+      if (group.size() > 1) {
+        emitReductionGroup(b, group, launch, reductions++, tid, memory);
+        next += group.size();
+        continue;
+      }
+      Member &m = members[order[next++]];
       Value partials = partialsFor(m, launch, m.reduction ? reductions++ : 0);
       // A reduction of several outputs waits after each (their partials share one buffer).
       bool endsWithBarrier =
@@ -443,6 +455,148 @@ private:
   int64_t blockSize, maxElements, maxOutputs;
 
   static constexpr unsigned kPartialsBuffers = 4;
+  /// Reductions of one element type that one barrier may serve.
+  static constexpr int64_t kMaxGrouped = 4;
+
+  /// The order the members run in: each op after those it depends on (through memory), and,
+  /// among the ops that are ready, the parallel ones first (in program order); when only
+  /// reductions are ready, all of them, side by side, so that they can share one barrier (the
+  /// absmax of each of the projections that read one normalized input).
+  static SmallVector<size_t> schedule(ArrayRef<Member> members) {
+    size_t n = members.size();
+    SmallVector<SmallVector<Access>> touched(n);
+    for (size_t i = 0; i < n; ++i)
+      touched[i] = touches(members[i]);
+    SmallVector<SmallVector<size_t>> after(n); // the earlier members each must follow
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (conflict(touched[j], touched[i]))
+          after[i].push_back(j);
+    SmallVector<size_t> order;
+    SmallVector<bool> done(n, false);
+    while (order.size() < n) {
+      SmallVector<size_t> ready;
+      for (size_t i = 0; i < n; ++i)
+        if (!done[i] && llvm::all_of(after[i], [&](size_t j) { return done[j]; }))
+          ready.push_back(i);
+      auto parallel = llvm::find_if(ready, [&](size_t i) { return !members[i].reduction; });
+      if (parallel != ready.end())
+        ready = {*parallel};
+      for (size_t i : ready) {
+        done[i] = true;
+        order.push_back(i);
+      }
+    }
+    return order;
+  }
+
+  /// What a member may read and write: its operands (its outputs both), and what its body does.
+  static SmallVector<Access> touches(Member m) {
+    SmallVector<Access> accesses;
+    for (OpOperand &operand : m.op->getOpOperands()) {
+      if (!isa<MemRefType>(operand.get().getType()))
+        continue;
+      accesses.push_back({operand.get(), false, std::nullopt});
+      if (m.op.isDpsInit(&operand))
+        accesses.push_back({operand.get(), true, std::nullopt});
+    }
+    appendBodyAccesses(m.op, accesses);
+    return accesses;
+  }
+
+  static bool conflict(ArrayRef<Access> a, ArrayRef<Access> b) {
+    return llvm::any_of(a, [&](const Access &x) {
+      return llvm::any_of(b, [&](const Access &y) {
+        return (x.write || y.write) &&
+               (!x.buffer || !y.buffer || mayAliasInKernel(x.buffer, y.buffer));
+      });
+    });
+  }
+
+  /// The members at the front of `order` that can share one barrier: reductions of a single output
+  /// whose initial value every thread knows, independent of each other, at most kMaxGrouped of
+  /// each element type.
+  SmallVector<Member *> uniformGroup(MutableArrayRef<Member> members, ArrayRef<size_t> order,
+                                     const KernelMemory &memory) const {
+    SmallVector<Member *> group;
+    int64_t f32 = 0, other = 0;
+    for (size_t i : order) {
+      Member &m = members[i];
+      if (!m.reduction || !uniformInitial(m, memory))
+        break;
+      int64_t &count = outputType(m).isF32() ? f32 : other;
+      if (count == kMaxGrouped)
+        break;
+      SmallVector<Access> mine = touches(m);
+      if (llvm::any_of(group, [&](Member *g) { return conflict(touches(*g), mine); }))
+        break;
+      ++count;
+      group.push_back(&m);
+    }
+    return group;
+  }
+
+  static Type outputType(Member m) {
+    return cast<MemRefType>(m.op.getDpsInitOperand(0)->get().getType()).getElementType();
+  }
+
+  /// Thread 0 stores a reduction's total for the kernels after this one.
+  static void storeFromThreadZero(OpBuilder &b, Location loc, Member m, Value tid, Value result) {
+    OpOperand *init = m.op.getDpsInitOperand(0);
+    Value zero = indexConstant(b, loc, 0);
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
+    scf::IfOp::create(b, loc, first, [&](OpBuilder &tb, Location loc) {
+      SmallVector<Value> at(m.op.getNumLoops(), zero);
+      memref::StoreOp::create(tb, loc, result, init->get(),
+                              applyMap(tb, loc, m.op.getMatchingIndexingMap(init), at));
+      scf::YieldOp::create(tb, loc);
+    });
+  }
+
+  /// Reductions of `group` (see uniformGroup) with one barrier: every thread folds its share of
+  /// each row, then the block combines them all at once, and every thread holds every total.
+  void emitReductionGroup(OpBuilder &b, ArrayRef<Member *> group, gpu::LaunchOp launch,
+                          int64_t turn, Value tid, KernelMemory &memory) {
+    Location loc = group.front()->op.getLoc();
+    int64_t warps = blockSize / kWarpSize;
+    SmallVector<Value> partials, initials;
+    SmallVector<Access> onEntry;
+    int64_t f32 = 0, other = 0;
+    SmallVector<int64_t> offsets;
+    for (Member *m : group) {
+      partials.push_back(partialsFor(*m, launch, turn));
+      offsets.push_back(warps * (outputType(*m).isF32() ? f32++ : other++));
+      initials.push_back(uniformInitial(*m, memory));
+      llvm::append_range(onEntry, accessesOnEntry(*m, partials.back()));
+    }
+    if (memory.mustWait(onEntry)) {
+      gpu::BarrierOp::create(b, loc);
+      memory.barrier();
+    }
+    // The combiners outlive the BlockReductions that refer to them.
+    SmallVector<std::function<Value(OpBuilder &, Value, Value)>> combiners;
+    for (Member *m : group)
+      combiners.push_back([r = *m->reduction](OpBuilder &cb, Value x, Value y) {
+        return combine(cb, r, x, y);
+      });
+    SmallVector<BlockReduction> reductions;
+    for (auto [i, m] : llvm::enumerate(group)) {
+      SmallVector<int64_t> ranges = m->op.getStaticLoopRanges();
+      SmallVector<Value> ivs(ranges.size() - 1, indexConstant(b, loc, 0));
+      Value identity = arith::getIdentityValue(m->reduction->kind, outputType(*m), b, loc);
+      Value partial = foldRow(b, loc, *m, ivs, tid, ranges.back(), identity, memory);
+      reductions.push_back({partial, partials[i], offsets[i], identity, combiners[i]});
+    }
+    SmallVector<Value> totals = blockReduceToAll(b, loc, reductions, tid, blockSize);
+    memory.barrier(); // the one inside blockReduceToAll
+    for (auto [i, m] : llvm::enumerate(group)) {
+      Value result = combine(b, *m->reduction, totals[i], initials[i]);
+      storeFromThreadZero(b, loc, *m, tid, result);
+      forgetWrites(*m, memory);
+      memory.rememberUniform(m->op.getDpsInitOperand(0)->get(), result);
+      memory.record(accessesOnExit(*m, partials[i], /*endsWithBarrier=*/false));
+    }
+  }
 
   /// The workgroup buffer of one slot per warp that the `turn`-th reduction of the kernel, of
   /// `m`'s element type, combines in (the two buffers of a type alternate).
@@ -716,15 +870,7 @@ private:
       Value total = blockReduceToAll(b, loc, partial, partials, tid, blockSize, identity,
                                      [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); });
       Value result = combine(b, r, total, initial);
-      // Thread 0 stores it for the kernels after this one.
-      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
-      scf::IfOp::create(b, loc, first, [&](OpBuilder &tb, Location loc) {
-        SmallVector<Value> at(ivs);
-        at.push_back(zero);
-        memref::StoreOp::create(tb, loc, result, init->get(),
-                                applyMap(tb, loc, op.getMatchingIndexingMap(init), at));
-        scf::YieldOp::create(tb, loc);
-      });
+      storeFromThreadZero(b, loc, m, tid, result);
       memory.barrier(); // the one inside blockReduceToAll
       forgetWrites(m, memory);
       memory.rememberUniform(init->get(), result);

@@ -157,18 +157,24 @@ IRMapping buildIteration(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueR
 }
 
 namespace {
-/// Each warp's total into its slot of `partials`, then a barrier; the lane and warp of `tid`.
-std::pair<Value, Value> publishWarpTotals(OpBuilder &b, Location loc, Value value, Value partials,
-                                          Value tid,
-                                          function_ref<Value(OpBuilder &, Value, Value)> combine) {
-  Value warpTotal = warpReduce(b, loc, value, [&](Value x, Value y) { return combine(b, x, y); });
+/// Each warp's total of each value into its slot of that value's partials, then one barrier; the
+/// lane and warp of `tid`.
+std::pair<Value, Value> publishWarpTotals(OpBuilder &b, Location loc,
+                                          ArrayRef<BlockReduction> reductions, Value tid) {
+  SmallVector<Value> warpTotals;
+  for (const BlockReduction &r : reductions)
+    warpTotals.push_back(
+        warpReduce(b, loc, r.value, [&](Value x, Value y) { return r.combine(b, x, y); }));
   Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
   Value firstLane =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, indexConstant(b, loc, 0));
   scf::IfOp::create(b, loc, firstLane, [&](OpBuilder &ib, Location loc) {
-    memref::StoreOp::create(ib, loc, warpTotal, partials, ValueRange{warp});
+    for (auto [r, total] : llvm::zip(reductions, warpTotals)) {
+      Value slot = arith::AddIOp::create(ib, loc, warp, indexConstant(ib, loc, r.offset));
+      memref::StoreOp::create(ib, loc, total, r.partials, ValueRange{slot});
+    }
     scf::YieldOp::create(ib, loc);
   });
   gpu::BarrierOp::create(b, loc);
@@ -176,35 +182,47 @@ std::pair<Value, Value> publishWarpTotals(OpBuilder &b, Location loc, Value valu
 }
 
 /// The warps' totals combined by one warp: lane l takes slot l (the identity past the last).
-Value combinePartials(OpBuilder &b, Location loc, Value partials, Value lane, int64_t warps,
-                      Value identity, function_ref<Value(OpBuilder &, Value, Value)> combine) {
+Value combinePartials(OpBuilder &b, Location loc, const BlockReduction &r, Value lane,
+                      int64_t warps) {
   Value zero = indexConstant(b, loc, 0);
   Value hasPartial =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane, indexConstant(b, loc, warps));
   Value slot = arith::SelectOp::create(b, loc, hasPartial, lane, zero);
-  Value partial = memref::LoadOp::create(b, loc, partials, ValueRange{slot});
-  partial = arith::SelectOp::create(b, loc, hasPartial, partial, identity);
-  return warpReduce(b, loc, partial, [&](Value x, Value y) { return combine(b, x, y); });
+  slot = arith::AddIOp::create(b, loc, slot, indexConstant(b, loc, r.offset));
+  Value partial = memref::LoadOp::create(b, loc, r.partials, ValueRange{slot});
+  partial = arith::SelectOp::create(b, loc, hasPartial, partial, r.identity);
+  return warpReduce(b, loc, partial, [&](Value x, Value y) { return r.combine(b, x, y); });
 }
 } // namespace
+
+SmallVector<Value> blockReduceToAll(OpBuilder &b, Location loc,
+                                    ArrayRef<BlockReduction> reductions, Value tid,
+                                    int64_t blockSize) {
+  auto [lane, warp] = publishWarpTotals(b, loc, reductions, tid);
+  SmallVector<Value> totals;
+  for (const BlockReduction &r : reductions)
+    totals.push_back(combinePartials(b, loc, r, lane, blockSize / kWarpSize));
+  return totals;
+}
 
 Value blockReduceToAll(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
                        int64_t blockSize, Value identity,
                        function_ref<Value(OpBuilder &, Value, Value)> combine) {
-  auto [lane, warp] = publishWarpTotals(b, loc, value, partials, tid, combine);
-  return combinePartials(b, loc, partials, lane, blockSize / kWarpSize, identity, combine);
+  return blockReduceToAll(b, loc, {BlockReduction{value, partials, 0, identity, combine}}, tid,
+                          blockSize)
+      .front();
 }
 
 void blockReduce(OpBuilder &b, Location loc, Value value, Value partials, Value tid,
                  int64_t blockSize, Value identity,
                  function_ref<Value(OpBuilder &, Value, Value)> combine,
                  function_ref<void(OpBuilder &, Location, Value)> atTotal) {
-  auto [lane, warp] = publishWarpTotals(b, loc, value, partials, tid, combine);
+  BlockReduction r{value, partials, 0, identity, combine};
+  auto [lane, warp] = publishWarpTotals(b, loc, r, tid);
   Value zero = indexConstant(b, loc, 0);
   Value firstWarp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, warp, zero);
   scf::IfOp::create(b, loc, firstWarp, [&](OpBuilder &ib, Location loc) {
-    Value total =
-        combinePartials(ib, loc, partials, lane, blockSize / kWarpSize, identity, combine);
+    Value total = combinePartials(ib, loc, r, lane, blockSize / kWarpSize);
     Value firstThread = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane, zero);
     scf::IfOp::create(ib, loc, firstThread, [&](OpBuilder &tb, Location loc) {
       atTotal(tb, loc, total);

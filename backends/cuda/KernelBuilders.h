@@ -95,6 +95,22 @@ void blockReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, mlir
                  llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine,
                  llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)> atTotal);
 
+/// One value of a block-wide reduction: its warps' totals go to slots [offset, offset + warps) of
+/// `partials` (workgroup memory).
+struct BlockReduction {
+  mlir::Value value;
+  mlir::Value partials;
+  int64_t offset;
+  mlir::Value identity;
+  llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine;
+};
+
+/// Independent reductions at once: each warp combines every value, one barrier, then every warp
+/// combines every value's partials, so each thread holds every total (in `reductions`' order).
+llvm::SmallVector<mlir::Value> blockReduceToAll(mlir::OpBuilder &b, mlir::Location loc,
+                                                llvm::ArrayRef<BlockReduction> reductions,
+                                                mlir::Value tid, int64_t blockSize);
+
 /// The same total as blockReduce's, in every thread: after the barrier every warp (not warp 0
 /// alone) combines the partials, in the same order, so no thread waits for another to hand it
 /// the total. `partials` must not be written again until every warp has passed a later barrier.

@@ -17,7 +17,7 @@
 // CHECK-LABEL: func.func @run
 // CHECK: %[[OUT:.*]] = gpu.alloc () : memref<1x100xf32>
 // CHECK-NOT: gpu.alloc
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}}) workgroup(%[[F32:.*]] : memref<2xf32, #gpu.address_space<workgroup>>) {
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}}) workgroup(%[[F32:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) {
 // CHECK: memref.load %arg0
 // CHECK: memref.load %arg0
 // CHECK: %[[SQ0:.*]] = arith.mulf
@@ -216,22 +216,23 @@ func.func @transposed_read(%x: memref<8x8xf32>) -> (memref<8x8xf32>, memref<8x8x
 
 // A reduction whose output this kernel filled with a constant leaves its total in every thread:
 // thread 0 stores it for later kernels, and the op that reads it takes it from a register, with no
-// barrier and no load; nor does the op in between, which touches neither the output nor the
-// partials, wait. The fill needs no barrier either: the reduction's threads read the row only.
+// barrier and no load. The op in between touches neither the output nor the partials: it runs
+// first (ready parallel ops go before reductions), and without a barrier. The fill needs no
+// barrier either: the reduction's threads read the row only.
 // CHECK-LABEL: func.func @reduction_result
 // CHECK: %[[SUM:.*]] = gpu.alloc () : memref<1xf32>
 // CHECK: %[[OTHER:.*]] = gpu.alloc () : memref<1x64xf32>
 // CHECK: gpu.launch
 // CHECK: memref.store %{{.*}}, %[[SUM]]
 // CHECK-NOT: gpu.barrier
+// CHECK: arith.negf
+// CHECK: memref.store %{{.*}}, %[[OTHER]]
+// CHECK-NOT: gpu.barrier
 // CHECK: gpu.shuffle
 // CHECK: gpu.barrier
 // CHECK-NOT: memref.load %[[SUM]]
 // CHECK: %[[TOTAL:.*]] = arith.addf %cst{{.*}}, %{{.*}} : f32
 // CHECK: memref.store %[[TOTAL]], %[[SUM]]
-// CHECK-NOT: gpu.barrier
-// CHECK: arith.negf
-// CHECK: memref.store %{{.*}}, %[[OTHER]]
 // CHECK-NOT: gpu.barrier
 // CHECK-NOT: memref.load %[[SUM]]
 // CHECK: arith.divf %{{.*}}, %[[TOTAL]]
@@ -319,7 +320,7 @@ func.func @write_after_read(%x: memref<8x8xf32>) -> (memref<8x8xf32>, memref<8x8
 // each. A reduction into a buffer this kernel did not fill (%acc, an argument) cannot know its
 // initial value in every thread: warp 0 combines, thread 0 loads the old value and stores the sum.
 // CHECK-LABEL: func.func @two_reductions
-// CHECK: gpu.launch {{.*}} workgroup(%[[P0:.*]] : memref<2xf32, #gpu.address_space<workgroup>>, %[[P1:.*]] : memref<2xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} workgroup(%[[P0:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[P1:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // CHECK: memref.store %{{.*}}, %[[P0]]
 // CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
@@ -438,4 +439,88 @@ func.func @scale_in_every_thread(%x: memref<1x100xf32>)
   }
   gpu.dealloc %max : memref<1xf32>
   return %scale, %out : memref<1xf32>, memref<1x100xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Three independent reductions (the absmax of each projection that reads one normalized input,
+// each after its own elementwise op) share one barrier: each thread folds its share of all three
+// rows, each warp combines all three, and after one barrier every warp combines the three sets of
+// partials (slots 0, 2 and 4 of one buffer: 2 warps each). Every thread then holds the three totals.
+// CHECK-LABEL: func.func @independent_reductions
+// CHECK: gpu.launch {{.*}} workgroup(%[[P:[^ ]*]] : memref<8xf32, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-3: arith.mulf
+// CHECK-NOT: gpu.barrier
+// CHECK-COUNT-15: gpu.shuffle
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.load %[[P]]
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.load %[[P]]
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.load %[[P]]
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.terminator
+func.func @independent_reductions(%x: memref<1x64xf32>, %a: memref<64xf32>, %b: memref<64xf32>,
+                                  %c: memref<64xf32>) -> (memref<1xf32>, memref<1xf32>, memref<1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %ma = gpu.alloc () : memref<1xf32>
+  %mb = gpu.alloc () : memref<1xf32>
+  %mc = gpu.alloc () : memref<1xf32>
+  %ya = gpu.alloc () : memref<1x64xf32>
+  %yb = gpu.alloc () : memref<1x64xf32>
+  %yc = gpu.alloc () : memref<1x64xf32>
+  linalg.fill ins(%zero : f32) outs(%ma : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %a : memref<1x64xf32>, memref<64xf32>) outs(%ya : memref<1x64xf32>) {
+  ^bb0(%in: f32, %w: f32, %o: f32):
+    %y = arith.mulf %in, %w : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%ya : memref<1x64xf32>) outs(%ma : memref<1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.maximumf %acc, %in : f32
+    linalg.yield %m : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%mb : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : memref<1x64xf32>, memref<64xf32>) outs(%yb : memref<1x64xf32>) {
+  ^bb0(%in: f32, %w: f32, %o: f32):
+    %y = arith.mulf %in, %w : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%yb : memref<1x64xf32>) outs(%mb : memref<1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.maximumf %acc, %in : f32
+    linalg.yield %m : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%mc : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %c : memref<1x64xf32>, memref<64xf32>) outs(%yc : memref<1x64xf32>) {
+  ^bb0(%in: f32, %w: f32, %o: f32):
+    %y = arith.mulf %in, %w : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%yc : memref<1x64xf32>) outs(%mc : memref<1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.maximumf %acc, %in : f32
+    linalg.yield %m : f32
+  }
+  gpu.dealloc %ya : memref<1x64xf32>
+  gpu.dealloc %yb : memref<1x64xf32>
+  gpu.dealloc %yc : memref<1x64xf32>
+  return %ma, %mb, %mc : memref<1xf32>, memref<1xf32>, memref<1xf32>
 }
