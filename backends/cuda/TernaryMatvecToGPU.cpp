@@ -6,9 +6,10 @@
 // row in 16-byte pieces and does four trits per dp4a instruction.
 //
 // The weights are re-laid inside each 16-byte piece so that a 32-bit word
-// shifted by 2s and masked with 0x03030303 gives the codes of four
+// masked with 0x03030303 << 2s gives the codes (times 4^s) of four
 // consecutive trits, the same four whose activations sit in one 32-bit word
-// (docs/cuda.md, "The matvec layout"). Kernel and layout are one decision,
+// (docs/cuda.md, "The matvec layout"); each s sums into its own accumulator,
+// divided by 4^s at the end. Kernel and layout are one decision,
 // so this pass changes both, and only for weights whose every use it
 // rewrites.
 //
@@ -35,6 +36,10 @@ namespace {
 constexpr int64_t kTritsPerByte = 4;
 constexpr int64_t kPieceBytes = 16;                       // one 16-byte load per lane
 constexpr int64_t kPieceTrits = kPieceBytes * kTritsPerByte;
+// Each bit pair of a byte of codes (0, 1 or 2) is summed in place, times 1, 4, 16 or 64, against
+// int8 activations (at most 128 in magnitude), K / 4 terms per sum: every sum stays under 2^31
+// while 2 * 64 * 128 * K / 4 < 2^31, that is K < 2^19. Longer rows take the generic lowering.
+constexpr int64_t kMaxColumns = int64_t(1) << 19;
 
 //===----------------------------------------------------------------------===//
 // Is this generic the two_bit ternary accumulate? Its body is evaluated on
@@ -177,7 +182,8 @@ std::optional<Matvec> matchMatvec(linalg::GenericOp op) {
   if (!wType.hasStaticShape() || qType.isDynamicDim(1))
     return std::nullopt;
   int64_t columns = qType.getDimSize(1), rows = wType.getDimSize(0);
-  if (columns % kPieceTrits != 0 || wType.getDimSize(1) * kTritsPerByte != columns ||
+  if (columns % kPieceTrits != 0 || columns >= kMaxColumns ||
+      wType.getDimSize(1) * kTritsPerByte != columns ||
       cast<MemRefType>(out.getType()).getDimSize(1) != rows)
     return std::nullopt;
   auto global = w.getDefiningOp<memref::GetGlobalOp>();
@@ -238,6 +244,9 @@ SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, Value row
     result.push_back(vector::ExtractOp::create(b, loc, v, i));
   return result;
 }
+
+/// The bit pairs of a byte of codes; pair sh is summed times 4^sh (see kMaxColumns).
+constexpr int64_t kCodeScales = 4;
 
 /// An i32 seen as the four bytes dp4a takes.
 Value asBytes(OpBuilder &b, Location loc, Value word) {
@@ -303,28 +312,28 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
           arith::AddIOp::create(lb, loc, qColumn, indexConstant(lb, loc, i * kPieceBytes));
       llvm::append_range(activations, loadWords(lb, loc, q, token, column));
     }
-    Value mask = i32Constant(lb, loc, 0x03030303),
-          ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
+    Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
     // sum(q) once: the same for every row.
-    Value sum = acc[rowsPerWarp];
+    Value sum = acc.back();
     for (Value word : activations)
       sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
                                               asBytes(lb, loc, word), s8, sum);
+    // Bit pair sh of every byte, masked in place (no shift): codes times 4^sh, summed into their
+    // own accumulator, which is divided by 4^sh exactly at the end (kCodeScales).
     SmallVector<Value> next;
-    for (int64_t r = 0; r < rowsPerWarp; ++r) {
-      Value dot = acc[r];
-      for (int64_t sh = 0; sh < 4; ++sh)
+    for (int64_t r = 0; r < rowsPerWarp; ++r)
+      for (int64_t sh = 0; sh < kCodeScales; ++sh) {
+        Value dot = acc[r * kCodeScales + sh];
+        Value shifted = i32Constant(lb, loc, int32_t(0x03030303u << (2 * sh)));
         for (int64_t m = 0; m < 4; ++m) {
-          Value word = weightWords[r][m];
-          if (sh)
-            word = arith::ShRUIOp::create(lb, loc, word, i32Constant(lb, loc, 2 * sh));
-          Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, word, mask));
+          Value codes =
+              asBytes(lb, loc, arith::AndIOp::create(lb, loc, weightWords[r][m], shifted));
           Value x = asBytes(lb, loc, activations[4 * sh + m]);
           dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
         }
-      next.push_back(dot);
-    }
+        next.push_back(dot);
+      }
     next.push_back(sum);
     return next;
   };
@@ -335,7 +344,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   // The whole warp takes the same branch, so its shuffles stay converged.
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
-    SmallVector<Value> totals(rowsPerWarp + 1, zero);
+    SmallVector<Value> totals(rowsPerWarp * kCodeScales + 1, zero);
     if (dependentLaunch && rounds <= kMaxPrefetchRounds) {
       // The weights depend on no earlier kernel: every piece of them is loaded while the kernel
       // before this one still runs, and only the activations wait for it.
@@ -371,13 +380,20 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
           });
       totals.assign(loop.getResults().begin(), loop.getResults().end());
     }
-    Value activationSum = totals[rowsPerWarp];
+    Value activationSum = totals.back();
     // Every lane gets every row's total; lane r then stores row r's, so the rows' epilogues (the
     // dequantization and what follows it) run side by side, from one copy of the fused ops.
     Value mine = zero;
     for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      // sum(q * code), each bit pair's sum divided by its 4^sh (exact: a multiple of it)
+      Value dot = totals[r * kCodeScales];
+      for (int64_t sh = 1; sh < kCodeScales; ++sh)
+        dot = arith::AddIOp::create(
+            ib, loc, dot,
+            arith::ShRSIOp::create(ib, loc, totals[r * kCodeScales + sh],
+                                   i32Constant(ib, loc, 2 * sh)));
       // sum(q * (code - 1)) = sum(q * code) - sum(q)
-      Value partial = arith::SubIOp::create(ib, loc, totals[r], activationSum);
+      Value partial = arith::SubIOp::create(ib, loc, dot, activationSum);
       Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
         return arith::AddIOp::create(ib, loc, x, y);
       });

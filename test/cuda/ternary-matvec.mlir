@@ -11,7 +11,9 @@
 // CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c1, %{{.*}} = %[[T]], %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
 // A warp takes 4 rows (rows past the last are read again as the last one and never stored):
 // first the 4 rows' 16-byte pieces, then the 64 activations once, 16 dp4a for their sum and 16
-// per row; then per row the subtraction and the warp's shuffles; lane r stores row r.
+// per row: each word of trits masked in place (no shift) with 0x03030303 << 2s into its own
+// accumulator per s; then per row the accumulators divided by 4^s (arithmetic shifts by 2, 4, 6)
+// and added, the subtraction and the warp's shuffles; lane r stores row r.
 // CHECK: arith.minui
 // CHECK: arith.minui
 // CHECK: arith.minui
@@ -20,8 +22,19 @@
 // CHECK: scf.for
 // CHECK-COUNT-4: vector.load %[[W]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<2x16xi8>, vector<16xi8>
 // CHECK-COUNT-4: vector.load %arg0[%[[BY]], %{{.*}}] {alignment = 16 : i64} : memref<?x64xi8>, vector<16xi8>
-// CHECK-COUNT-80: nvvm.dot.accumulate.4way
+// CHECK-NOT: arith.shrui
+// CHECK: arith.constant 50529027 : i32
+// CHECK-NOT: arith.shrui
+// CHECK: arith.constant 202116108 : i32
+// CHECK-NOT: arith.shrui
+// CHECK: arith.constant 808464432 : i32
+// CHECK-NOT: arith.shrui
+// CHECK: arith.constant -1061109568 : i32
+// CHECK-NOT: arith.shrui
 // CHECK: scf.yield
+// CHECK: arith.shrsi %{{.*}}, %c2_i32
+// CHECK: arith.shrsi %{{.*}}, %c4_i32
+// CHECK: arith.shrsi %{{.*}}, %c6_i32
 // CHECK: arith.subi
 // CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: arith.subi
