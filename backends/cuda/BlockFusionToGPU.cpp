@@ -187,6 +187,30 @@ bool mayAliasInKernel(Value a, Value b) {
   return mayAlias(a, b);
 }
 
+/// The buffer whose elements `v` holds in the same order from the first: `v` itself, or the source
+/// of a contiguous view of it at offset 0 (the rank-reducing subview of a one-row buffer that the
+/// recurrence step reads the gate values through). Accesses through either then touch the same
+/// element in the same iteration.
+Value sameElementsBuffer(Value v) {
+  auto view = v ? v.getDefiningOp<memref::SubViewOp>() : memref::SubViewOp();
+  if (!view || !view.getSource().getType().getLayout().isIdentity())
+    return v;
+  MemRefType type = view.getType();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || offset != 0)
+    return v;
+  int64_t expected = 1;
+  for (int64_t i = type.getRank() - 1; i >= 0; --i) {
+    if (type.getDimSize(i) == 1)
+      continue;
+    if (ShapedType::isDynamic(type.getDimSize(i)) || strides[i] != expected)
+      return v;
+    expected *= type.getDimSize(i);
+  }
+  return view.getSource();
+}
+
 /// What the block's memory holds while a kernel is built: the accesses since the last barrier,
 /// and the values this thread stored that it may use again instead of loading them.
 class KernelMemory {
@@ -204,7 +228,8 @@ public:
     return llvm::any_of(pending, [&](const Access &earlier) {
       if (!(earlier.write || access.write) || !mayAliasInKernel(earlier.buffer, access.buffer))
         return false;
-      bool sameThread = earlier.buffer == access.buffer && earlier.threads && access.threads &&
+      bool sameThread = sameElementsBuffer(earlier.buffer) == sameElementsBuffer(access.buffer) &&
+                        earlier.threads && access.threads &&
                         sameElements(*earlier.threads, *access.threads);
       if (!sameThread)
         return true;
@@ -269,7 +294,8 @@ private:
   };
   const Stored *find(Value buffer, const ThreadMap &threads) const {
     for (const Stored &s : stored)
-      if (s.buffer == buffer && sameElements(s.threads, threads))
+      if (sameElementsBuffer(s.buffer) == sameElementsBuffer(buffer) &&
+          sameElements(s.threads, threads))
         return &s;
     return nullptr;
   }

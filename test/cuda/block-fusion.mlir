@@ -524,3 +524,52 @@ func.func @independent_reductions(%x: memref<1x64xf32>, %a: memref<64xf32>, %b: 
   gpu.dealloc %yc : memref<1x64xf32>
   return %ma, %mb, %mc : memref<1xf32>, memref<1xf32>, memref<1xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#vec = affine_map<(d0) -> (d0)>
+
+// A row written through the buffer and read through its rank-reducing subview at offset 0 (the
+// recurrence step reads the gate values so): each thread reads the elements it wrote, so no
+// barrier, and the values come from its registers. A subview at another offset is other elements:
+// the op that reads it waits at a barrier and loads.
+// CHECK-LABEL: func.func @read_through_view
+// CHECK: %[[A:.*]] = gpu.alloc () : memref<1x64xf32>
+// CHECK: %[[ROW:.*]] = memref.subview %[[A]][0, 0] [1, 64] [1, 1]
+// CHECK: %[[TAIL:.*]] = memref.subview %[[A]][0, 32] [1, 32] [1, 1]
+// CHECK: gpu.launch
+// CHECK: %[[N:.*]] = arith.negf
+// CHECK: memref.store %[[N]], %[[A]]
+// CHECK-NOT: gpu.barrier
+// CHECK-NOT: memref.load %[[ROW]]
+// CHECK: arith.mulf %[[N]], %[[N]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[TAIL]]
+// CHECK: gpu.terminator
+func.func @read_through_view(%x: memref<1x64xf32>) -> (memref<1x64xf32>, memref<64xf32>, memref<32xf32>) {
+  %a = gpu.alloc () : memref<1x64xf32>
+  %row = memref.subview %a[0, 0] [1, 64] [1, 1] : memref<1x64xf32> to memref<64xf32, strided<[1]>>
+  %tail = memref.subview %a[0, 32] [1, 32] [1, 1] : memref<1x64xf32> to memref<32xf32, strided<[1], offset: 32>>
+  %sq = gpu.alloc () : memref<64xf32>
+  %t = gpu.alloc () : memref<32xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<1x64xf32>) outs(%a : memref<1x64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#vec, #vec], iterator_types = ["parallel"]}
+      ins(%row : memref<64xf32, strided<[1]>>) outs(%sq : memref<64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.mulf %in, %in : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#vec, #vec], iterator_types = ["parallel"]}
+      ins(%tail : memref<32xf32, strided<[1], offset: 32>>) outs(%t : memref<32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  }
+  return %a, %sq, %t : memref<1x64xf32>, memref<64xf32>, memref<32xf32>
+}
