@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -309,22 +310,52 @@ void hoistDefinition(Value v, Operation *anchor) {
   def->moveBefore(anchor);
 }
 
-int fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer, Operation *kernel,
-                             Value buffer, ValueRange indices, Value value) {
-  int fused = 0;
-  for (Operation *after = producer;;) {
-    linalg::GenericOp consumer = nextGeneric(after);
-    if (!consumer || !isElementwiseConsumer(consumer, buffer) ||
-        readsAnotherKernelsResult(consumer, buffer, kernel))
-      return fused;
+namespace {
+/// Stores `value` at `indices` of `buffer`, under `storeIf` when given.
+void storeElement(OpBuilder &b, Location loc, Value value, Value buffer, ValueRange indices,
+                  Value storeIf) {
+  if (!storeIf) {
+    memref::StoreOp::create(b, loc, value, buffer, indices);
+    return;
+  }
+  scf::IfOp::create(b, loc, storeIf, [&](OpBuilder &ib, Location loc) {
+    memref::StoreOp::create(ib, loc, value, buffer, indices);
+    scf::YieldOp::create(ib, loc);
+  });
+}
+
+/// Clones `consumer`'s body with `mapping` (its inputs mapped) at `indices`; returns its result.
+Value cloneElementBody(OpBuilder &b, linalg::GenericOp consumer, IRMapping &mapping,
+                       ValueRange indices) {
+  Block &body = consumer.getRegion().front();
+  for (Operation &op : body.without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+      mapping.map(index.getResult(), indices[index.getDim()]);
+      continue;
+    }
+    b.clone(op, mapping);
+  }
+  return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+}
+} // namespace
+
+FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer,
+                                    Operation *kernel, Value buffer, ValueRange indices,
+                                    Value value, Value storeIf) {
+  FusedChain chain{0, producer, buffer, value};
+  for (;;) {
+    linalg::GenericOp consumer = nextGeneric(chain.last);
+    if (!consumer || !isElementwiseConsumer(consumer, chain.buffer) ||
+        readsAnotherKernelsResult(consumer, chain.buffer, kernel))
+      return chain;
     for (Value operand : consumer->getOperands())
       hoistDefinition(operand, kernel);
     IRMapping mapping;
     for (OpOperand *input : consumer.getDpsInputOperands()) {
       Value arg = consumer.getMatchingBlockArgument(input);
       Value v = input->get();
-      if (v == buffer) {
-        mapping.map(arg, value);
+      if (v == chain.buffer) {
+        mapping.map(arg, chain.value);
       } else if (isa<MemRefType>(v.getType())) {
         AffineMap map = consumer.getMatchingIndexingMap(input);
         SmallVector<Value> at;
@@ -335,26 +366,97 @@ int fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer, Op
         mapping.map(arg, v);
       }
     }
-    Block &body = consumer.getRegion().front();
-    for (Operation &op : body.without_terminator()) {
-      if (auto index = dyn_cast<linalg::IndexOp>(op)) {
-        mapping.map(index.getResult(), indices[index.getDim()]);
-        continue;
-      }
-      b.clone(op, mapping);
-    }
-    Value result = mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+    Value result = cloneElementBody(b, consumer, mapping, indices);
     Value out = consumer.getDpsInitOperand(0)->get();
-    memref::StoreOp::create(b, loc, result, out, indices);
+    storeElement(b, loc, result, out, indices, storeIf);
     // The consumer's place in the block stands for the fused work: the next one is looked for
     // after it, reading what it wrote.
     Operation *marker = consumer->getPrevNode();
     consumer.erase();
-    after = marker ? marker : producer;
-    buffer = out;
-    value = result;
-    ++fused;
+    chain.last = marker ? marker : producer;
+    chain.buffer = out;
+    chain.value = result;
+    ++chain.fused;
   }
+}
+
+namespace {
+/// 0 or 1 when `v` is the low or the high half of `buffer` along its last dimension (a subview of
+/// all of every other dimension at offset 0), none otherwise.
+std::optional<int> halfOf(Value v, Value buffer) {
+  auto view = v.getDefiningOp<memref::SubViewOp>();
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!view || view.getSource() != buffer || !type || !type.hasStaticShape() ||
+      view.getType().getRank() != type.getRank() || type.getShape().back() % 2 != 0)
+    return std::nullopt;
+  int64_t rank = type.getRank(), half = type.getShape().back() / 2;
+  for (int64_t i = 0; i < rank; ++i) {
+    std::optional<int64_t> offset = getConstantIntValue(view.getMixedOffsets()[i]);
+    std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[i]);
+    std::optional<int64_t> stride = getConstantIntValue(view.getMixedStrides()[i]);
+    if (!offset || !size || stride != 1)
+      return std::nullopt;
+    bool last = i == rank - 1;
+    if (!last && (*offset != 0 || *size != type.getDimSize(i)))
+      return std::nullopt;
+    if (last && (*size != half || (*offset != 0 && *offset != half)))
+      return std::nullopt;
+    if (last)
+      return *offset == 0 ? 0 : 1;
+  }
+  return std::nullopt;
+}
+} // namespace
+
+linalg::GenericOp findHalvesConsumer(Operation *producer, Value buffer, Value *lastBuffer) {
+  // The chain fuseElementwiseConsumers would take (without the kernel test: the chain reads no
+  // other product's result when it ends in such a consumer, checked below by its inputs).
+  Operation *after = producer;
+  for (;;) {
+    linalg::GenericOp next = nextGeneric(after);
+    if (!next)
+      return nullptr;
+    if (isElementwiseConsumer(next, buffer)) {
+      buffer = next.getDpsInitOperand(0)->get();
+      after = next;
+      continue;
+    }
+    if (!next.hasPureBufferSemantics() || next.getNumDpsInits() != 1 ||
+        next.getNumReductionLoops() != 0 || next.getNumDpsInputs() != 2)
+      return nullptr;
+    for (AffineMap map : next.getIndexingMapsArray())
+      if (!map.isIdentity())
+        return nullptr;
+    OpOperand *init = next.getDpsInitOperand(0);
+    if (!next.getRegion().front().getArgument(init->getOperandNumber()).use_empty())
+      return nullptr;
+    std::optional<int> low = halfOf(next.getDpsInputOperand(0)->get(), buffer);
+    std::optional<int> high = halfOf(next.getDpsInputOperand(1)->get(), buffer);
+    if (!low || !high || *low != 0 || *high != 1)
+      return nullptr;
+    bool bodyTouchesMemory = false;
+    next.getRegion().front().walk([&](Operation *op) {
+      if (!isMemoryEffectFree(op))
+        bodyTouchesMemory = true;
+    });
+    if (bodyTouchesMemory)
+      return nullptr;
+    *lastBuffer = buffer;
+    return next;
+  }
+}
+
+void fuseHalvesConsumer(OpBuilder &b, Location loc, Operation *kernel,
+                        linalg::GenericOp consumer, Value low, Value high, ValueRange indices,
+                        Value storeIf) {
+  for (Value operand : consumer->getOperands())
+    hoistDefinition(operand, kernel);
+  IRMapping mapping;
+  mapping.map(consumer.getMatchingBlockArgument(consumer.getDpsInputOperand(0)), low);
+  mapping.map(consumer.getMatchingBlockArgument(consumer.getDpsInputOperand(1)), high);
+  Value result = cloneElementBody(b, consumer, mapping, indices);
+  storeElement(b, loc, result, consumer.getDpsInitOperand(0)->get(), indices, storeIf);
+  consumer.erase();
 }
 
 std::optional<Value> takeInitialFill(Value buffer, Operation *consumer) {

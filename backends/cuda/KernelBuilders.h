@@ -45,10 +45,33 @@ void hoistDefinition(mlir::Value v, mlir::Operation *anchor);
 /// block, reads `buffer` element by element (identity map) and writes one output element per
 /// iteration (identity map): it loads that generic's other inputs at the same indices, evaluates
 /// its body and stores the result; the generic is erased. Repeats on the result, so a chain of such
-/// generics (dequantize, then an activation) becomes part of the kernel. Returns how many it fused.
-int fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *producer,
-                             mlir::Operation *kernel, mlir::Value buffer, mlir::ValueRange indices,
-                             mlir::Value value);
+/// generics (dequantize, then an activation) becomes part of the kernel. With `storeIf`, every
+/// consumer is evaluated unconditionally (its other inputs must be loadable at `indices`) and only
+/// its stores wait on `storeIf`, so that the thread can go on to exchange the values with others.
+struct FusedChain {
+  int fused = 0;
+  mlir::Operation *last;  // where the next consumer would be looked for
+  mlir::Value buffer;     // what the last fused consumer wrote (the producer's buffer if none)
+  mlir::Value value;      // and this thread's element of it
+};
+FusedChain fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Operation *producer, mlir::Operation *kernel,
+                                    mlir::Value buffer, mlir::ValueRange indices, mlir::Value value,
+                                    mlir::Value storeIf = {});
+
+/// The generic after the elementwise chain that fuseElementwiseConsumers(producer, buffer) would
+/// fuse, if it combines the chain's last buffer's two halves along the last dimension element by
+/// element (the GLU: silu(gate) * up over [.., 0:H] and [.., H:2H], through two subviews) and reads
+/// nothing else from memory; null otherwise. `lastBuffer` is set to the buffer whose halves it reads.
+mlir::linalg::GenericOp findHalvesConsumer(mlir::Operation *producer, mlir::Value buffer,
+                                           mlir::Value *lastBuffer);
+
+/// Evaluates `consumer` (see findHalvesConsumer) inside `kernel` for one element: `low` and `high`
+/// are the values of its two halves there; stores the result at `indices` of its output under
+/// `storeIf`, erases the consumer.
+void fuseHalvesConsumer(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *kernel,
+                        mlir::linalg::GenericOp consumer, mlir::Value low, mlir::Value high,
+                        mlir::ValueRange indices, mlir::Value storeIf);
 
 
 /// A reducing linalg.generic the GPU passes can split over threads: its innermost loop is its only

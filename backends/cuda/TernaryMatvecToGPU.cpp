@@ -268,6 +268,14 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   // The zero fill of the sums before the accumulate becomes the kernel's starting value.
   std::optional<Value> initial = takeInitialFill(out, op);
   Value tokens = memref::DimOp::create(b, loc, q, 0);
+  // A product whose two halves of rows are combined next, element by element (the GLU of
+  // gate_proj): each warp takes rows from both halves, the same positions in each, so that its
+  // lanes can combine them in the epilogue instead of a kernel after this one doing it.
+  Value halvesBuffer;
+  linalg::GenericOp halves = rowsPerWarp % 2 == 0 && mv.rows % rowsPerWarp == 0
+                                 ? findHalvesConsumer(op, out, &halvesBuffer)
+                                 : linalg::GenericOp();
+  int64_t pairs = rowsPerWarp / 2, half = mv.rows / 2;
   int64_t rowsPerBlock = warpsPerBlock * rowsPerWarp;
   Value blocks = indexConstant(b, loc, (mv.rows + rowsPerBlock - 1) / rowsPerBlock);
   gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize);
@@ -276,19 +284,29 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
-  // The warp's rows: firstRow, firstRow + 1, ... (rowsPerWarp of them).
-  Value firstRow = arith::MulIOp::create(
+  Value globalWarp = arith::AddIOp::create(
       b, loc,
-      arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, warpsPerBlock)),
-          warp),
-      indexConstant(b, loc, rowsPerWarp));
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, warpsPerBlock)),
+      warp);
+  // The warp's rows: firstRow, firstRow + 1, ... (rowsPerWarp of them); with `halves`,
+  // firstRow .. firstRow + pairs - 1 and the same positions of the second half.
+  Value firstRow = arith::MulIOp::create(b, loc, globalWarp,
+                                         indexConstant(b, loc, halves ? pairs : rowsPerWarp));
+  auto rowOf = [&](OpBuilder &rb, Location loc, Value r) -> Value {
+    if (!halves)
+      return arith::AddIOp::create(rb, loc, firstRow, r);
+    Value p = indexConstant(rb, loc, pairs);
+    Value low = arith::CmpIOp::create(rb, loc, arith::CmpIPredicate::ult, r, p);
+    Value inLow = arith::AddIOp::create(rb, loc, firstRow, r);
+    Value inHigh = arith::AddIOp::create(
+        rb, loc, inLow, indexConstant(rb, loc, half - pairs));
+    return arith::SelectOp::create(rb, loc, low, inLow, inHigh);
+  };
   Value token = launch.getBlockIds().y;
   Value lastRow = indexConstant(b, loc, mv.rows - 1);
   SmallVector<Value> rows, valid;
   for (int64_t r = 0; r < rowsPerWarp; ++r) {
-    Value row = arith::AddIOp::create(b, loc, firstRow, indexConstant(b, loc, r));
+    Value row = rowOf(b, loc, indexConstant(b, loc, r));
     valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, row, lastRow));
     // Past the last row, a warp reads the last row again (and stores nothing).
     rows.push_back(arith::MinUIOp::create(b, loc, row, lastRow));
@@ -401,12 +419,41 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                                            indexConstant(ib, loc, r));
       mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
     }
-    Value myRow = arith::AddIOp::create(ib, loc, firstRow, lane);
+    Value myRow = rowOf(ib, loc, lane);
     Value store = arith::AndIOp::create(
         ib, loc,
         arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
                               indexConstant(ib, loc, rowsPerWarp)),
         arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ule, myRow, lastRow));
+    if (halves) {
+      // Every lane evaluates the epilogue (lanes past the warp's rows at the last row, storing
+      // nothing), so that lane r can then take lane r + pairs's value with a shuffle: row r's
+      // position in the second half.
+      Value row = arith::MinUIOp::create(ib, loc, myRow, lastRow);
+      Value old = initial ? *initial
+                          : memref::LoadOp::create(ib, loc, out, ValueRange{token, row}).getResult();
+      Value sum = arith::AddIOp::create(ib, loc, old, mine);
+      scf::IfOp::create(ib, loc, store, [&](OpBuilder &tb, Location loc) {
+        memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, row});
+        scf::YieldOp::create(tb, loc);
+      });
+      FusedChain chain =
+          fuseElementwiseConsumers(ib, loc, op, launch, out, ValueRange{token, row}, sum, store);
+      if (chain.buffer == halvesBuffer) {
+        Value high = gpu::ShuffleOp::create(ib, loc, chain.value, int32_t(pairs), kWarpSize,
+                                            gpu::ShuffleMode::DOWN)
+                         .getShuffleResult();
+        Value lowLane = arith::AndIOp::create(
+            ib, loc,
+            arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
+                                  indexConstant(ib, loc, pairs)),
+            store);
+        fuseHalvesConsumer(ib, loc, launch, halves, chain.value, high, ValueRange{token, row},
+                           lowLane);
+      }
+      scf::YieldOp::create(ib, loc);
+      return;
+    }
     scf::IfOp::create(ib, loc, store, [&](OpBuilder &tb, Location loc) {
       Value old = initial ? *initial
                           : memref::LoadOp::create(tb, loc, out, ValueRange{token, myRow}).getResult();
@@ -437,7 +484,14 @@ struct TernaryMatvecToGPUPass
     bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
     if (!oneToken || mv.rows >= kRowsForSeveralPerWarp)
       return rowsPerWarp;
-    return std::min<int64_t>(rowsPerWarp, mv.rows < kRowsForTwoPerWarp ? 1 : 2);
+    int64_t rows = std::min<int64_t>(rowsPerWarp, mv.rows < kRowsForTwoPerWarp ? 1 : 2);
+    // A product whose halves are combined next takes a row of each half per warp at least.
+    Value unused;
+    linalg::GenericOp op = mv.op;
+    if (rows == 1 && rowsPerWarp >= 2 && mv.rows % 2 == 0 &&
+        findHalvesConsumer(op, op.getDpsInitOperand(0)->get(), &unused))
+      rows = 2;
+    return rows;
   }
 
   void runOnOperation() override {

@@ -206,3 +206,82 @@ module {
     return
   }
 }
+
+// -----
+
+// The product's two halves of rows combined next element by element (the GLU: gate_proj's rows
+// 0..3 and 4..7, through two subviews of the dequantized sums): a single token's product of so few
+// rows still takes 2 rows per warp, row k and row 4 + k. Every lane evaluates the epilogue (the
+// sum and its dequantization, stored only where the lane has a row), lane 0 takes lane 1's value
+// with a shuffle down by 1 and computes the combination for element k. The combining generic is
+// gone.
+// CHECK-LABEL: func.func @halves
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x8xi32>
+// CHECK: %[[F:.*]] = memref.alloc() : memref<1x8xf32>
+// CHECK: %[[P:.*]] = memref.alloc() : memref<1x4xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}}) threads
+// CHECK: scf.for
+// CHECK: memref.load %[[OUT]]
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[OUT]]
+// CHECK: %[[V:.*]] = arith.sitofp
+// CHECK: scf.if
+// CHECK: memref.store %[[V]], %[[F]]
+// CHECK: %[[HIGH:.*]], %{{.*}} = gpu.shuffle  down %[[V]], %c1_i32
+// CHECK: %[[GLU:.*]] = arith.mulf %[[V]], %[[HIGH]]
+// CHECK: scf.if
+// CHECK: memref.store %[[GLU]], %[[P]]
+// CHECK-NOT: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+#id = affine_map<(t, n) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<8x16xi8> = dense<[[89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85]]>
+  func.func @halves(%q: memref<1x64xi8>) -> memref<1x4xf32> {
+    %w = memref.get_global @w : memref<8x16xi8>
+    %out = memref.alloc() : memref<1x8xi32>
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<1x64xi8>, memref<8x16xi8>) outs(%out : memref<1x8xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    %f = memref.alloc() : memref<1x8xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%out : memref<1x8xi32>) outs(%f : memref<1x8xf32>) {
+    ^bb0(%a: i32, %o: f32):
+      %v = arith.sitofp %a : i32 to f32
+      linalg.yield %v : f32
+    }
+    %gate = memref.subview %f[0, 0] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1]>>
+    %up = memref.subview %f[0, 4] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1], offset: 4>>
+    %p = memref.alloc() : memref<1x4xf32>
+    linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%gate, %up : memref<1x4xf32, strided<[8, 1]>>, memref<1x4xf32, strided<[8, 1], offset: 4>>)
+        outs(%p : memref<1x4xf32>) {
+    ^bb0(%g: f32, %u: f32, %o: f32):
+      %v = arith.mulf %g, %u : f32
+      linalg.yield %v : f32
+    }
+    return %p : memref<1x4xf32>
+  }
+}
