@@ -53,8 +53,10 @@ void CUPTIAPI bufferCompleted(CUcontext, uint32_t, uint8_t *buffer, size_t, size
       continue;
     auto *k = reinterpret_cast<const KERNEL_RECORD *>(record);
     kernels.push_back({k->name ? k->name : "?", static_cast<unsigned long long>(k->start),
-                       static_cast<unsigned long long>(k->end), k->gridX * k->gridY * k->gridZ,
-                       k->blockX * k->blockY * k->blockZ, static_cast<unsigned>(k->graphNodeId)});
+                       static_cast<unsigned long long>(k->end),
+                       static_cast<unsigned>(k->gridX) * k->gridY * k->gridZ,
+                       static_cast<unsigned>(k->blockX) * k->blockY * k->blockZ,
+                       static_cast<unsigned>(k->graphNodeId)});
   }
   std::free(buffer);
 }
