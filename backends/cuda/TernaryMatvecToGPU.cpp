@@ -439,7 +439,10 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       });
       FusedChain chain =
           fuseElementwiseConsumers(ib, loc, op, launch, out, ValueRange{token, row}, sum, store);
-      if (chain.buffer == halvesBuffer) {
+      // (A value gpu.shuffle cannot move, or a chain that stopped short of the halves, leaves the
+      // combination to the kernel after this one; the rows stay paired, which is only an order.)
+      Type valueType = chain.value.getType();
+      if (chain.buffer == halvesBuffer && (valueType.isF32() || valueType.isInteger(32))) {
         Value high = gpu::ShuffleOp::create(ib, loc, chain.value, int32_t(pairs), kWarpSize,
                                             gpu::ShuffleMode::DOWN)
                          .getShuffleResult();
