@@ -305,9 +305,14 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   Value token = launch.getBlockIds().y;
   Value lastRow = indexConstant(b, loc, mv.rows - 1);
   SmallVector<Value> rows, valid;
+  // With `halves` a warp has all its rows or none (half is a multiple of pairs): it has them while
+  // its first row lies in the first half.
+  Value lastLowRow = indexConstant(b, loc, half - 1);
   for (int64_t r = 0; r < rowsPerWarp; ++r) {
     Value row = rowOf(b, loc, indexConstant(b, loc, r));
-    valid.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, row, lastRow));
+    valid.push_back(halves ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, firstRow,
+                                                   lastLowRow)
+                           : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, row, lastRow));
     // Past the last row, a warp reads the last row again (and stores nothing).
     rows.push_back(arith::MinUIOp::create(b, loc, row, lastRow));
   }

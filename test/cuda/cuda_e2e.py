@@ -53,6 +53,10 @@ CASES = {
                        12, "cuda-sm_90", "two_bit"),
     "long-rows-sm90": (dict(hidden_size=64, layers=2, vocab=100, intermediate_size=16448, seed=7),
                        12, "cuda-sm_90", "two_bit"),
+    # The GLU computed in the gate/up product's epilogue when the product's 2I = 520 rows (2 a
+    # warp, 16 a block) leave warps of the last block without rows.
+    "glu-epilogue": (dict(hidden_size=64, layers=2, vocab=100, intermediate_size=260, seed=8),
+                     12, "cuda", "two_bit"),
 }
 RTOL_L2, GAP, NEW_TOKENS, PPL_TOKENS = 1e-2, 0.05, 8, 40
 BATCH = 3  # sequences in the batch-decode check

@@ -211,7 +211,8 @@ module {
 
 // The product's two halves of rows combined next element by element (the GLU: gate_proj's rows
 // 0..3 and 4..7, through two subviews of the dequantized sums): a single token's product of so few
-// rows still takes 2 rows per warp, row k and row 4 + k. Every lane evaluates the epilogue (the
+// rows still takes 2 rows per warp, row k and row 4 + k; the warps past the 4th (8 a block) have no
+// rows and skip everything. Every lane evaluates the epilogue (the
 // sum and its dequantization, stored only where the lane has a row), lane 0 takes lane 1's value
 // with a shuffle down by 1 and computes the combination for element k. The combining generic is
 // gone.
@@ -220,6 +221,9 @@ module {
 // CHECK: %[[F:.*]] = memref.alloc() : memref<1x8xf32>
 // CHECK: %[[P:.*]] = memref.alloc() : memref<1x4xf32>
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}}) threads
+// CHECK: %[[FIRST:.*]] = arith.muli %{{.*}}, %c1{{.*}} : index
+// CHECK: %[[HAS:.*]] = arith.cmpi ule, %[[FIRST]], %c3 : index
+// CHECK: scf.if %[[HAS]]
 // CHECK: scf.for
 // CHECK: memref.load %[[OUT]]
 // CHECK: scf.if
