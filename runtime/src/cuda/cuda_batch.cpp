@@ -10,7 +10,7 @@ namespace tern::cuda {
 CudaBatch::CudaBatch(const CudaModel &model, BatchEntryPoint decodeBatch, size_t size)
     : model_(model), api_(model.device().api()), decodeBatch_(decodeBatch), size_(size),
       allocator_(model.device()), graphsEnabled_(graphsRequested()),
-      dependentLaunch_(model.dependentLaunch() && dependentLaunchRequested()) {}
+      dependentLaunch_(model.launchesDependent()) {}
 
 std::unique_ptr<CudaBatch> CudaBatch::create(const CudaModel &model, BatchEntryPoint decodeBatch,
                                              size_t size, std::string *error) {

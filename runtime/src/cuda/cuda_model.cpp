@@ -45,7 +45,7 @@ CudaModel::~CudaModel() {
 CudaSession::CudaSession(const CudaModel &model)
     : model_(model), api_(model.device().api()), allocator_(model.device()),
       graphsEnabled_(graphsRequested()),
-      dependentLaunch_(model.dependentLaunch() && dependentLaunchRequested()) {}
+      dependentLaunch_(model.launchesDependent()) {}
 
 std::unique_ptr<CudaSession> CudaSession::create(const CudaModel &model, std::string *error) {
   std::unique_ptr<CudaSession> s(new CudaSession(model));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cuda/device.h"
+#include "cuda/device_pointers.h"
 #include "memref_abi.h"
 #include "model.h"
 
@@ -33,9 +34,10 @@ class CudaModel {
   int64_t layers() const { return layers_; }
   int64_t hidden() const { return hidden_; }
   int64_t vocab() const { return vocab_; }
-  // The artifact's kernels wait for each other themselves (manifest "dependent_launch"): sessions
-  // launch them with programmatic serialization unless TERN_CUDA_DEPENDENT_LAUNCH=0.
-  bool dependentLaunch() const { return dependentLaunch_; }
+  // Whether a session or batch made now launches the kernels with programmatic serialization: the
+  // artifact's kernels wait for each other themselves (manifest "dependent_launch") and
+  // TERN_CUDA_DEPENDENT_LAUNCH is not 0.
+  bool launchesDependent() const { return dependentLaunch_ && dependentLaunchRequested(); }
 
  private:
   explicit CudaModel(const Device &device) : device_(device) {}
