@@ -115,17 +115,7 @@ void runBase3(tern_ternary_kernel k, const Matrix &m, int64_t rowBegin, int64_t 
 }
 
 void runTwoBit(tern_ternary_kernel k, const Matrix &m, int64_t rowBegin, int64_t rowEnd) {
-  tern_ternary_args a{};
-  a.x = m.x;
-  a.x_stride = m.K;
-  a.w = m.w;
-  a.out = m.out;
-  a.out_stride = m.N;
-  a.T = 1;
-  a.K = m.K;
-  a.N = m.N;
-  a.layout = TERN_LAYOUT_TWO_BIT_TILED;
-  a.x_sums = &m.xSum;
+  const tern_ternary_args a = argsOf(m, TERN_LAYOUT_TWO_BIT_TILED);
   k(&a, rowBegin, rowEnd);
 }
 
