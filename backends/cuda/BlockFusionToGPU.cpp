@@ -129,15 +129,6 @@ bool isLinearAccess(ArrayRef<int64_t> ranges, AffineMap map, MemRefType type) {
   return loops == indexed;
 }
 
-/// Whether the body of `op` touches memory itself (a gather): its accesses are then not those
-/// of its operands' maps.
-bool bodyTouchesMemory(linalg::LinalgOp op) {
-  WalkResult walk = op.getBlock()->walk([](Operation *inner) {
-    return isMemoryEffectFree(inner) ? WalkResult::advance() : WalkResult::interrupt();
-  });
-  return walk.wasInterrupted();
-}
-
 /// The ThreadMap of a member's access to `operand`, when the thread of each element is known.
 std::optional<ThreadMap> threadMapOf(Member m, OpOperand &operand) {
   auto type = dyn_cast<MemRefType>(operand.get().getType());

@@ -342,7 +342,7 @@ Value cloneElementBody(OpBuilder &b, linalg::GenericOp consumer, IRMapping &mapp
 FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer,
                                     Operation *kernel, Value buffer, ValueRange indices,
                                     Value value, Value storeIf) {
-  FusedChain chain{0, producer, buffer, value};
+  FusedChain chain{producer, buffer, value};
   for (;;) {
     linalg::GenericOp consumer = nextGeneric(chain.last);
     if (!consumer || !isElementwiseConsumer(consumer, chain.buffer) ||
@@ -376,7 +376,6 @@ FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *produ
     chain.last = marker ? marker : producer;
     chain.buffer = out;
     chain.value = result;
-    ++chain.fused;
   }
 }
 
@@ -408,6 +407,13 @@ std::optional<int> halfOf(Value v, Value buffer) {
 }
 } // namespace
 
+bool bodyTouchesMemory(linalg::LinalgOp op) {
+  WalkResult walk = op.getBlock()->walk([](Operation *inner) {
+    return isMemoryEffectFree(inner) ? WalkResult::advance() : WalkResult::interrupt();
+  });
+  return walk.wasInterrupted();
+}
+
 linalg::GenericOp findHalvesConsumer(Operation *producer, Value buffer, Value *lastBuffer) {
   // The chain fuseElementwiseConsumers would take (without the kernel test: the chain reads no
   // other product's result when it ends in such a consumer, checked below by its inputs).
@@ -434,12 +440,7 @@ linalg::GenericOp findHalvesConsumer(Operation *producer, Value buffer, Value *l
     std::optional<int> high = halfOf(next.getDpsInputOperand(1)->get(), buffer);
     if (!low || !high || *low != 0 || *high != 1)
       return nullptr;
-    bool bodyTouchesMemory = false;
-    next.getRegion().front().walk([&](Operation *op) {
-      if (!isMemoryEffectFree(op))
-        bodyTouchesMemory = true;
-    });
-    if (bodyTouchesMemory)
+    if (bodyTouchesMemory(next))
       return nullptr;
     *lastBuffer = buffer;
     return next;

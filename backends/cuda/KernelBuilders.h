@@ -49,7 +49,6 @@ void hoistDefinition(mlir::Value v, mlir::Operation *anchor);
 /// consumer is evaluated unconditionally (its other inputs must be loadable at `indices`) and only
 /// its stores wait on `storeIf`, so that the thread can go on to exchange the values with others.
 struct FusedChain {
-  int fused = 0;
   mlir::Operation *last;  // where the next consumer would be looked for
   mlir::Value buffer;     // what the last fused consumer wrote (the producer's buffer if none)
   mlir::Value value;      // and this thread's element of it
@@ -58,6 +57,10 @@ FusedChain fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Operation *producer, mlir::Operation *kernel,
                                     mlir::Value buffer, mlir::ValueRange indices, mlir::Value value,
                                     mlir::Value storeIf = {});
+
+/// Whether the body of `op` touches memory itself (a gather): its accesses are then not those of
+/// its operands' maps.
+bool bodyTouchesMemory(mlir::linalg::LinalgOp op);
 
 /// The generic after the elementwise chain that fuseElementwiseConsumers(producer, buffer) would
 /// fuse, if it combines the chain's last buffer's two halves along the last dimension element by
