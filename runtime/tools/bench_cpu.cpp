@@ -25,7 +25,8 @@ double statusBytes(const char *key) {
 }  // namespace
 
 nlohmann::json cpuBenchFacts(const tern_model *model, const std::string &modelPath,
-                             const nlohmann::json &manifest) {
+                             const nlohmann::json &manifest,
+                             std::unique_ptr<ReadBandwidthMeter> *meter) {
   nlohmann::json facts;
   facts["threads"] = tern_model_threads(model);
   facts["isa"] = tern_model_isa(model);
@@ -35,7 +36,8 @@ nlohmann::json cpuBenchFacts(const tern_model *model, const std::string &modelPa
   facts["peak_rss_bytes"] = statusBytes("VmHWM:");
   struct stat st;
   facts["artifact_bytes"] = ::stat(modelPath.c_str(), &st) == 0 ? double(st.st_size) : 0.0;
-  ReadBandwidth read = measureReadBandwidth(tern_model_threads(model));
+  *meter = std::make_unique<ReadBandwidthMeter>(tern_model_threads(model));
+  ReadBandwidth read = (*meter)->measure(5);
   facts["read_gbps"] = read.best;
   nlohmann::json readers = nlohmann::json::object();
   for (const ReaderResult &reader : read.readers) readers[reader.name] = reader.gbps;

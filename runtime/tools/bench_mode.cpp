@@ -247,24 +247,25 @@ int runBenchMode(const BenchModeOptions &options) {
       result["decode_tok_s_without_dependent_launch"] = plain;
     }
   } else {
-    result.update(cpuBenchFacts(bench.model, options.modelPath, manifest));
+    std::unique_ptr<ReadBandwidthMeter> meter;
+    result.update(cpuBenchFacts(bench.model, options.modelPath, manifest, &meter));
     // Decode and the read ceiling in turns: a round of decode steps, then one read measurement.
     // Each round's ratio compares the two under the same load on a shared machine, where the
     // ratio of a decode run and a later read measurement drifts with the other tenants.
-    ReadBandwidthMeter meter(tern_model_threads(bench.model));
     nlohmann::json rounds = nlohmann::json::array();
     std::vector<double> ratios;
     const double bytes = bytesPerToken(manifest);
     double pairedTokS = 0;
-    bool ok = meter.ok() && bench.decode(kPairedRounds, kPairedSteps, &pairedTokS, [&](double tokS) {
-      ReadBandwidth read = meter.measure(1);
+    auto measureRead = [&](double tokS) {
+      ReadBandwidth read = meter->measure(1);
       rounds.push_back({{"decode_tok_s", tokS}, {"read_gbps", read.best}});
       if (read.best > 0) ratios.push_back(tokS * bytes / 1e9 / read.best);
-    });
+    };
+    bool ok = meter->ok() && bench.decode(kPairedRounds, kPairedSteps, &pairedTokS, measureRead);
     if (!ok || ratios.empty()) {
       tern_model_close(bench.model);
       return fail("decode paired with read measurements: " +
-                  (meter.ok() ? bench.error : std::string("cannot allocate the read buffer")));
+                  (meter->ok() ? bench.error : std::string("cannot allocate the read buffer")));
     }
     std::sort(ratios.begin(), ratios.end());
     result["paired_rounds"] = rounds;
