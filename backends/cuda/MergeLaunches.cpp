@@ -44,13 +44,16 @@ std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
   return x;
 }
 
+/// The types of the workgroup buffers a kernel declares.
+SmallVector<Type> workgroupTypes(gpu::LaunchOp launch) {
+  return llvm::map_to_vector(launch.getWorkgroupAttributions(),
+                             [](BlockArgument v) { return v.getType(); });
+}
+
 /// Whether the two kernels' blocks have the same shape and the same workgroup buffers (a block of
 /// the merged kernel runs one of them, with the buffers they both declare).
 bool sameBlock(gpu::LaunchOp a, gpu::LaunchOp b) {
-  auto types = [](gpu::LaunchOp l) {
-    return llvm::map_to_vector(l.getWorkgroupAttributions(), [](BlockArgument v) { return v.getType(); });
-  };
-  return types(a) == types(b) &&
+  return workgroupTypes(a) == workgroupTypes(b) &&
          constantOf(a.getBlockSizeX()) == constantOf(b.getBlockSizeX()) &&
          constantOf(a.getBlockSizeY()) == constantOf(b.getBlockSizeY()) &&
          constantOf(a.getBlockSizeZ()) == constantOf(b.getBlockSizeZ());
@@ -80,8 +83,7 @@ void merge(ArrayRef<gpu::LaunchOp> group) {
       indexConstant(b, loc, *constantOf(first.getBlockSizeY())),
       indexConstant(b, loc, *constantOf(first.getBlockSizeZ())), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
-      llvm::map_to_vector(first.getWorkgroupAttributions(),
-                          [](BlockArgument v) { return v.getType(); }));
+      workgroupTypes(first));
   Block &body = merged.getBody().front();
   b.setInsertionPointToEnd(&body);
   gpu::TerminatorOp::create(b, loc);
