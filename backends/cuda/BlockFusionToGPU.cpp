@@ -473,7 +473,7 @@ private:
 
   static constexpr unsigned kPartialsBuffers = 4;
   /// Reductions of one element type that one barrier may serve.
-  static constexpr int64_t kMaxGrouped = 6;
+  static constexpr int64_t kMaxGrouped = 4;
 
   /// The order the members run in: each op after those it depends on (through memory), and,
   /// among the ops that are ready, the parallel ones first (in program order); when only

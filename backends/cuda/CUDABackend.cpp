@@ -137,8 +137,7 @@ int compileCUDA(ModuleOp module, const DriverContext &ctx) {
          // The decode step with its own body of static shapes, for the block-wide kernels.
          pm.addPass(mlir::tern::createTernSpecializeCalls());
          pm.addPass(createCanonicalizerPass());
-         // Reductions of a norm chain side by side: fewer barriers in the fused kernels.
-         pm.addPass(mlir::tern::createConvertTernToLinalg({/*independentNormReductions=*/true}));
+         pm.addPass(mlir::tern::createConvertTernToLinalg());
        }},
       {"bufferize", "bufferized into device memory", buildCUDABufferizePipeline},
       {"gpu", "kernels outlined into one gpu.module, weights moved out",

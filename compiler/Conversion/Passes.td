@@ -15,14 +15,6 @@ def ConvertTernToLinalg : Pass<"convert-tern-to-linalg", "::mlir::ModuleOp"> {
     have been eliminated (`tern-eliminate-matmul`) and `tern.lower_bounds`
     folded (its input constant) first.
   }];
-  let options = [
-    Option<"independentNormReductions", "independent-norm-reductions", "bool",
-           /*default=*/"false",
-           "Compute the reductions of a chain of RMS norms and the quantization after "
-           "it (sums of squares, absmax) from the chain's input and weights, so that "
-           "they do not wait for each other (equal up to float rounding; the CUDA "
-           "backend combines them side by side)">
-  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",

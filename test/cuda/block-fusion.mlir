@@ -17,7 +17,7 @@
 // CHECK-LABEL: func.func @run
 // CHECK: %[[OUT:.*]] = gpu.alloc () : memref<1x100xf32>
 // CHECK-NOT: gpu.alloc
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}}) workgroup(%[[F32:.*]] : memref<12xf32, #gpu.address_space<workgroup>>) {
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}}) workgroup(%[[F32:.*]] : memref<8xf32, #gpu.address_space<workgroup>>) {
 // CHECK: memref.load %arg0
 // CHECK: memref.load %arg0
 // CHECK: %[[SQ0:.*]] = arith.mulf
@@ -320,7 +320,7 @@ func.func @write_after_read(%x: memref<8x8xf32>) -> (memref<8x8xf32>, memref<8x8
 // each. A reduction into a buffer this kernel did not fill (%acc, an argument) cannot know its
 // initial value in every thread: warp 0 combines, thread 0 loads the old value and stores the sum.
 // CHECK-LABEL: func.func @two_reductions
-// CHECK: gpu.launch {{.*}} workgroup(%[[P0:.*]] : memref<12xf32, #gpu.address_space<workgroup>>, %[[P1:.*]] : memref<12xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} workgroup(%[[P0:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[P1:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // CHECK: memref.store %{{.*}}, %[[P0]]
 // CHECK-NEXT: }
 // CHECK-NEXT: gpu.barrier
@@ -451,7 +451,7 @@ func.func @scale_in_every_thread(%x: memref<1x100xf32>)
 // rows, each warp combines all three, and after one barrier every warp combines the three sets of
 // partials (slots 0, 2 and 4 of one buffer: 2 warps each). Every thread then holds the three totals.
 // CHECK-LABEL: func.func @independent_reductions
-// CHECK: gpu.launch {{.*}} workgroup(%[[P:[^ ]*]] : memref<12xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} workgroup(%[[P:[^ ]*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // CHECK-COUNT-3: arith.mulf
 // CHECK-NOT: gpu.barrier
 // CHECK-COUNT-15: gpu.shuffle

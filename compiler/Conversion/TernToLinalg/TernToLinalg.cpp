@@ -114,18 +114,15 @@ Value lastDimAsFloat(OpBuilder &b, Location loc, Value x) {
 
 /// rms_norm(x, weight, eps) over the last dimension, then `tail(normed,
 /// extras...)` per element, in one linalg.generic. `extras` are tensors shaped
-/// like x (the swish gate's hidden state). `factor`, when given, is the row
-/// factor 1 / sqrt(mean(x^2) + eps) ([T]) computed elsewhere (NormChains);
-/// otherwise it comes from x's own sum of squares.
+/// like x (the swish gate's hidden state).
 Value normalizeRows(OpBuilder &b, Location loc, Value x, Value weight, float epsilon,
                     ValueRange extras,
-                    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> tail,
-                    Value factor = nullptr) {
+                    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> tail) {
   unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
   MLIRContext *ctx = b.getContext();
-  Value sum = factor ? factor : sumOfSquares(b, loc, x);
-  Value n = factor ? nullptr : lastDimAsFloat(b, loc, x);
-  Value eps = factor ? nullptr : f32Const(b, loc, epsilon);
+  Value sum = sumOfSquares(b, loc, x);
+  Value n = lastDimAsFloat(b, loc, x);
+  Value eps = f32Const(b, loc, epsilon);
   Value out = emptyLike(b, loc, x, llvm::to_vector(llvm::seq<int64_t>(0, rank)), b.getF32Type());
   SmallVector<Value> inputs{x, sum, weight};
   llvm::append_range(inputs, extras);
@@ -134,7 +131,7 @@ Value normalizeRows(OpBuilder &b, Location loc, Value x, Value weight, float eps
   return linalg::GenericOp::create(
              b, loc, out.getType(), inputs, ValueRange{out}, maps, parallels(rank),
              [&](OpBuilder &b, Location loc, ValueRange args) {
-               Value r = factor ? args[1] : rmsFactor(b, loc, args[1], n, eps);
+               Value r = rmsFactor(b, loc, args[1], n, eps);
                // (x * r) * w: the order of the reference.
                Value y = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, args[0], r),
                                                args[2]);
@@ -144,199 +141,31 @@ Value normalizeRows(OpBuilder &b, Location loc, Value x, Value weight, float eps
       .getResult(0);
 }
 
-/// (v * h) * sigmoid(h).
-Value swishGate(OpBuilder &b, Location loc, Value v, Value h) {
-  Value gated = arith::MulFOp::create(b, loc, v, h);
-  return arith::MulFOp::create(b, loc, gated, sigmoid(b, loc, h));
-}
-
-/// rms_norm(g) * h * sigmoid(h), the tail of tern.swish_gate_norm.
-Value swishGateTail(OpBuilder &b, Location loc, Value normed, ValueRange extra) {
-  return swishGate(b, loc, normed, extra[0]);
-}
-
-//===----------------------------------------------------------------------===//
-// Independent norm reductions (option independent-norm-reductions)
-//===----------------------------------------------------------------------===//
-
-/// A [T, K] value of the form base * w_1 * ... * w_n [* h * sigmoid(h)] * r_1 * ... * r_m: the
-/// output of a chain of RMS norms (the swish-gated one included) over `base`, with weights w_i
-/// ([K]) and per-row factors r_j ([T], all positive). Each reduction of the chain (the next norm's
-/// sum of squares, the quantization's absmax) can then be computed from base and the weights
-/// alone, since the row factors come out of it: sum(v^2) = (r_1...r_m)^2 sum((base w...)^2) and
-/// max|v| = r_1...r_m max|base w...|. So the reductions of a chain no longer wait for each other
-/// and a backend can combine them side by side (one barrier instead of one per norm). The sums
-/// differ from the reference's sequential ones only by float rounding.
-struct Factored {
-  Value base;
-  SmallVector<Value> weights;
-  Value swishOf;          // h of the swish gate, or null
-  size_t swishAfter = 0;  // how many of the weights come before the swish gate
-  SmallVector<Value> rowFactors;
-};
-
-/// The factored form of each norm's result, recorded as the norms are lowered (in program order,
-/// so the input of a norm is recorded before the norm itself), and each input's row factor, which
-/// the projections that normalize one input share.
-struct NormChains {
-  bool enabled = false;
-  DenseMap<Value, Factored> factored;                  // by the tern op's result
-  DenseMap<Value, std::pair<float, Value>> rowFactors; // by the norm's input: eps, 1/rms
-
-  /// The factored form of `original` (a tern value), whose lowered value is `lowered`.
-  Factored of(Value original, Value lowered) const {
-    auto it = factored.find(original);
-    if (it != factored.end())
-      return it->second;
-    return Factored{lowered, {}, nullptr, {}};
-  }
-};
-
-/// A [T] elementwise generic over [T] tensors `inputs` (at least one).
-Value rowwise(OpBuilder &b, Location loc, ValueRange inputs,
-              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  MLIRContext *ctx = b.getContext();
-  Value out = emptyLike(b, loc, inputs.front(), {0}, b.getF32Type());
-  SmallVector<AffineMap> maps(inputs.size() + 1, identity(ctx, 1));
-  return linalg::GenericOp::create(b, loc, out.getType(), inputs, ValueRange{out}, maps,
-                                   parallels(1),
-                                   [&](OpBuilder &b, Location loc, ValueRange args) {
-                                     linalg::YieldOp::create(
-                                         b, loc, body(b, loc, args.drop_back()));
-                                   })
-      .getResult(0);
-}
-
-/// The product of the row factors of `f` (args: one value per factor).
-Value productOf(OpBuilder &b, Location loc, ValueRange factors) {
-  Value p = factors.front();
-  for (Value r : factors.drop_front())
-    p = arith::MulFOp::create(b, loc, p, r);
-  return p;
-}
-
-/// Over the last dimension of base * weights... [* swish(h)]: the sum of squares, or the maximum
-/// of the absolute values, into a zero-filled [T] tensor.
-Value reduceFactored(OpBuilder &b, Location loc, const Factored &f, bool squares) {
-  MLIRContext *ctx = b.getContext();
-  Value acc = filled(b, loc, emptyLike(b, loc, f.base, {0}, b.getF32Type()), f32Const(b, loc, 0));
-  SmallVector<Value> inputs{f.base};
-  SmallVector<AffineMap> maps{identity(ctx, 2)};
-  for (Value w : f.weights) {
-    inputs.push_back(w);
-    maps.push_back(onlyLast(ctx, 2));
-  }
-  if (f.swishOf) {
-    inputs.push_back(f.swishOf);
-    maps.push_back(identity(ctx, 2));
-  }
-  maps.push_back(dropLast(ctx, 2));
-  size_t weights = f.weights.size();
-  auto generic = linalg::GenericOp::create(
-      b, loc, acc.getType(), inputs, ValueRange{acc}, maps, ArrayRef<IteratorType>{kPar, kRed},
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        // The factors in the reference's order: (v * h) * sigmoid(h) after the gate's weight.
-        Value v = args[0];
-        for (size_t i = 0; i < weights; ++i) {
-          if (f.swishOf && i == f.swishAfter)
-            v = swishGate(b, loc, v, args[1 + weights]);
-          v = arith::MulFOp::create(b, loc, v, args[1 + i]);
-        }
-        if (f.swishOf && f.swishAfter == weights)
-          v = swishGate(b, loc, v, args[1 + weights]);
-        Value acc = args.back();
-        Value combined =
-            squares ? arith::AddFOp::create(b, loc, acc, arith::MulFOp::create(b, loc, v, v))
-                          .getResult()
-                    : arith::MaximumFOp::create(b, loc, acc, math::AbsFOp::create(b, loc, v))
-                          .getResult();
-        linalg::YieldOp::create(b, loc, ValueRange{combined});
-      });
-  if (squares && f.weights.empty() && !f.swishOf)
-    generic->setAttr(kRowSumOfSquaresAttr, b.getUnitAttr());
-  return generic.getResult(0);
-}
-
-/// 1 / sqrt(mean(x^2) + eps) per row of the [T, K] value `original` (lowered: `lowered`), from its
-/// factored form; shared by every norm of that input.
-Value chainedRowFactor(OpBuilder &b, Location loc, NormChains &chains, Value original,
-                       Value lowered, float epsilon) {
-  auto known = chains.rowFactors.find(original);
-  if (known != chains.rowFactors.end() && known->second.first == epsilon)
-    return known->second.second;
-  Factored f = chains.of(original, lowered);
-  Value sum = reduceFactored(b, loc, f, /*squares=*/true);
-  Value n = lastDimAsFloat(b, loc, lowered);
-  Value eps = f32Const(b, loc, epsilon);
-  SmallVector<Value> inputs{sum};
-  llvm::append_range(inputs, f.rowFactors);
-  Value r = rowwise(b, loc, inputs, [&](OpBuilder &b, Location loc, ValueRange args) {
-    Value s = args[0];
-    if (args.size() > 1) {
-      Value p = productOf(b, loc, args.drop_front());
-      s = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, p, p), s);
-    }
-    return rmsFactor(b, loc, s, n, eps);
-  });
-  chains.rowFactors[original] = {epsilon, r};
-  return r;
-}
-
-/// Whether `v` is a [T, K] f32 tensor (the shapes the chained lowering handles).
-bool isRowsOfF32(Value v) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  return type && type.getRank() == 2 && type.getElementType().isF32();
-}
-
 struct LowerRMSNorm : OpConversionPattern<RMSNormOp> {
-  LowerRMSNorm(const TypeConverter &types, MLIRContext *ctx, NormChains &chains)
-      : OpConversionPattern(types, ctx), chains(chains) {}
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    float eps = op.getEpsilon().convertToFloat();
-    if (!chains.enabled || !isRowsOfF32(adaptor.getInput())) {
-      rewriter.replaceOp(op, normalizeRows(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
-                                           eps, {}, nullptr));
-      return success();
-    }
-    Value r = chainedRowFactor(rewriter, loc, chains, op.getInput(), adaptor.getInput(), eps);
-    Factored f = chains.of(op.getInput(), adaptor.getInput());
-    f.weights.push_back(adaptor.getWeight());
-    f.rowFactors.push_back(r);
-    chains.factored[op.getResult()] = f;
-    rewriter.replaceOp(op, normalizeRows(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
-                                         eps, {}, nullptr, r));
+    rewriter.replaceOp(op, normalizeRows(rewriter, op.getLoc(), adaptor.getInput(),
+                                         adaptor.getWeight(), op.getEpsilon().convertToFloat(),
+                                         {}, nullptr));
     return success();
   }
-  NormChains &chains;
 };
 
 struct LowerSwishGateNorm : OpConversionPattern<SwishGateNormOp> {
-  LowerSwishGateNorm(const TypeConverter &types, MLIRContext *ctx, NormChains &chains)
-      : OpConversionPattern(types, ctx), chains(chains) {}
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SwishGateNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    float eps = op.getEpsilon().convertToFloat();
-    Value gate = adaptor.getGate(), hidden = adaptor.getHidden();
-    Factored f = chains.of(op.getGate(), gate);
-    if (!chains.enabled || !isRowsOfF32(gate) || f.swishOf) {
-      rewriter.replaceOp(op, normalizeRows(rewriter, loc, gate, adaptor.getWeight(), eps,
-                                           ValueRange{hidden}, swishGateTail));
-      return success();
-    }
-    Value r = chainedRowFactor(rewriter, loc, chains, op.getGate(), gate, eps);
-    f.weights.push_back(adaptor.getWeight());
-    f.swishOf = hidden;
-    f.swishAfter = f.weights.size();
-    f.rowFactors.push_back(r);
-    chains.factored[op.getResult()] = f;
-    rewriter.replaceOp(op, normalizeRows(rewriter, loc, gate, adaptor.getWeight(), eps,
-                                         ValueRange{hidden}, swishGateTail, r));
+    // rms_norm(g) * h * sigmoid(h)
+    auto tail = [](OpBuilder &b, Location loc, Value normed, ValueRange extra) -> Value {
+      Value gated = arith::MulFOp::create(b, loc, normed, extra[0]);
+      return arith::MulFOp::create(b, loc, gated, sigmoid(b, loc, extra[0]));
+    };
+    rewriter.replaceOp(op, normalizeRows(rewriter, op.getLoc(), adaptor.getGate(),
+                                         adaptor.getWeight(), op.getEpsilon().convertToFloat(),
+                                         ValueRange{adaptor.getHidden()}, tail));
     return success();
   }
-  NormChains &chains;
 };
 
 struct LowerEmbedding : OpConversionPattern<EmbeddingOp> {
@@ -507,17 +336,25 @@ struct LowerGLU : OpConversionPattern<GLUOp> {
 };
 
 struct LowerQuantize : OpConversionPattern<QuantizeOp> {
-  LowerQuantize(const TypeConverter &types, MLIRContext *ctx, NormChains &chains)
-      : OpConversionPattern(types, ctx), chains(chains) {}
+  using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value y = adaptor.getInput();
     MLIRContext *ctx = getContext();
-    // absmax per row: of the norm chain's base when y is one (the row factors multiplied back)
-    auto chain = chains.enabled ? chains.factored.find(op.getInput()) : chains.factored.end();
-    Value absMax = chain != chains.factored.end() ? chainedAbsMax(rewriter, loc, chain->second)
-                                                  : directAbsMax(rewriter, loc, y);
+    // absmax per row
+    Value maxInit =
+        filled(rewriter, loc, emptyLike(rewriter, loc, y, {0}, rewriter.getF32Type()),
+               f32Const(rewriter, loc, 0));
+    Value absMax = linalg::GenericOp::create(
+                       rewriter, loc, maxInit.getType(), ValueRange{y}, ValueRange{maxInit},
+                       ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2)},
+                       ArrayRef<IteratorType>{kPar, kRed},
+                       [](OpBuilder &b, Location loc, ValueRange args) {
+                         Value a = math::AbsFOp::create(b, loc, args[0]);
+                         linalg::YieldOp::create(b, loc, ValueRange{arith::MaximumFOp::create(b, loc, args[1], a)});
+                       })
+                       .getResult(0);
     // s_x = 127 / max(absmax, 1e-5)
     Value scaleInit = emptyLike(rewriter, loc, y, {0}, rewriter.getF32Type());
     Value scale = linalg::GenericOp::create(
@@ -544,34 +381,6 @@ struct LowerQuantize : OpConversionPattern<QuantizeOp> {
     rewriter.replaceOp(op, {q, scale});
     return success();
   }
-
-private:
-  static Value directAbsMax(OpBuilder &b, Location loc, Value y) {
-    MLIRContext *ctx = b.getContext();
-    Value maxInit = filled(b, loc, emptyLike(b, loc, y, {0}, b.getF32Type()), f32Const(b, loc, 0));
-    return linalg::GenericOp::create(
-               b, loc, maxInit.getType(), ValueRange{y}, ValueRange{maxInit},
-               ArrayRef<AffineMap>{identity(ctx, 2), dropLast(ctx, 2)},
-               ArrayRef<IteratorType>{kPar, kRed},
-               [](OpBuilder &b, Location loc, ValueRange args) {
-                 Value a = math::AbsFOp::create(b, loc, args[0]);
-                 linalg::YieldOp::create(b, loc, ValueRange{arith::MaximumFOp::create(b, loc, args[1], a)});
-               })
-        .getResult(0);
-  }
-
-  /// max|y| = r_1...r_m max|base w...| for y in factored form.
-  static Value chainedAbsMax(OpBuilder &b, Location loc, const Factored &f) {
-    Value m = reduceFactored(b, loc, f, /*squares=*/false);
-    SmallVector<Value> inputs{m};
-    llvm::append_range(inputs, f.rowFactors);
-    return rowwise(b, loc, inputs, [](OpBuilder &b, Location loc, ValueRange args) {
-      return arith::MulFOp::create(b, loc, productOf(b, loc, args.drop_front()), args[0])
-          .getResult();
-    });
-  }
-
-  NormChains &chains;
 };
 
 /// The trit (-1, 0, 1 as i32) for column `k` from its storage byte.
@@ -729,7 +538,6 @@ struct LowerTernaryConstant : OpConversionPattern<TernaryConstantOp> {
 };
 
 struct ConvertTernToLinalgPass : mlir::tern::impl::ConvertTernToLinalgBase<ConvertTernToLinalgPass> {
-  using ConvertTernToLinalgBase::ConvertTernToLinalgBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     TypeConverter types;
@@ -742,12 +550,10 @@ struct ConvertTernToLinalgPass : mlir::tern::impl::ConvertTernToLinalgBase<Conve
                            scf::SCFDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
-    NormChains chains;
-    chains.enabled = independentNormReductions;
     RewritePatternSet patterns(ctx);
-    patterns.add<LowerEmbedding, LowerForgetGate, LowerMLGRU, LowerMLGRUStep, LowerGLU,
-                 LowerTernaryAccumulate, LowerDequantize, LowerTernaryConstant>(types, ctx);
-    patterns.add<LowerRMSNorm, LowerSwishGateNorm, LowerQuantize>(types, ctx, chains);
+    patterns.add<LowerRMSNorm, LowerSwishGateNorm, LowerEmbedding, LowerForgetGate, LowerMLGRU,
+                 LowerMLGRUStep, LowerGLU, LowerQuantize, LowerTernaryAccumulate, LowerDequantize,
+                 LowerTernaryConstant>(types, ctx);
 
     // Give the two ops that cannot be lowered here a message that says why.
     getOperation().walk([&](Operation *op) {
