@@ -11,6 +11,9 @@
 #include "backends/cuda/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -357,8 +360,9 @@ SmallVector<Access> accessesOnExit(Member m, Value partials, bool endsWithBarrie
 
 class RunFuser {
 public:
-  RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs)
-      : blockSize(blockSize), maxElements(maxElements), maxOutputs(maxOutputs) {}
+  RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs, bool prefetch)
+      : blockSize(blockSize), maxElements(maxElements), maxOutputs(maxOutputs),
+        prefetch(prefetch) {}
 
   std::optional<Member> match(Operation *op) const {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -412,6 +416,8 @@ public:
     Value one = indexConstant(b, loc, 1);
     gpu::LaunchOp launch = createLaunch(b, loc, one, one, blockSize, workgroupTypes);
     Value tid = launch.getThreadIds().x;
+    if (prefetch)
+      prefetchInputs(b, loc, members, local, tid);
     for (auto [buffer, shared] :
          llvm::zip(local, launch.getWorkgroupAttributions().drop_front(kPartialsBuffers)))
       for (Member &m : members)
@@ -470,6 +476,69 @@ public:
 
 private:
   int64_t blockSize, maxElements, maxOutputs;
+  bool prefetch;
+
+  /// Largest constant buffer that the kernel brings into L2 before it starts.
+  static constexpr int64_t kMaxPrefetchBytes = 64 * 1024;
+  static constexpr int64_t kLineBytes = 128;
+
+  /// The members' inputs in global memory (not the buffers they write) brought into L2 at the
+  /// kernel's start, a line per thread. On sm_90 the kernel waits for the one before it only after these
+  /// (tern-gpu-dependent-launch), so the norms' weights and the recurrence's state, which the
+  /// decode step's stream of matrix weights evicts from L2 every step, no longer come from HBM
+  /// on the critical path. A prefetch is only a hint and L2 is coherent: an input that the kernel
+  /// before writes is read after the wait all the same.
+  void prefetchInputs(OpBuilder &b, Location loc, ArrayRef<Member> members,
+                      ArrayRef<Value> local, Value tid) const {
+    SetVector<Value> buffers, written;
+    for (const Member &m : members)
+      for (OpOperand &init : linalg::LinalgOp(m.op).getDpsInitsMutable())
+        written.insert(rootOf(init.get()));
+    for (const Member &m : members)
+      for (OpOperand *input : linalg::LinalgOp(m.op).getDpsInputOperands())
+        if (isWholeGlobalBuffer(input->get()) && !llvm::is_contained(local, input->get()) &&
+            !written.contains(rootOf(input->get())))
+          buffers.insert(input->get());
+    auto globalPtr = LLVM::LLVMPointerType::get(b.getContext(), /*addressSpace=*/1);
+    auto l2 = NVVM::PrefetchCacheLevelAttr::get(b.getContext(), NVVM::PrefetchCacheLevel::L2);
+    for (Value buffer : buffers) {
+      auto type = cast<MemRefType>(buffer.getType());
+      int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      if (bytes == 0 || bytes > kMaxPrefetchBytes)
+        continue;
+      // Lines from the buffer's first byte to its last (which may start a further line).
+      Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+      if (rootOf(buffer) != buffer) { // a view: from its offset
+        auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+        Value offsetBytes = arith::MulIOp::create(
+            b, loc, metadata.getOffset(),
+            indexConstant(b, loc, type.getElementTypeBitWidth() / 8));
+        base = arith::AddIOp::create(b, loc, base, offsetBytes);
+      }
+      Value lastByte = indexConstant(b, loc, bytes - 1);
+      int64_t lines = (bytes + kLineBytes - 1) / kLineBytes + 1;
+      for (int64_t first = 0; first < lines; first += blockSize) {
+        Value line =
+            first ? arith::AddIOp::create(b, loc, tid, indexConstant(b, loc, first)) : tid;
+        Value offset = arith::MinUIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, line, indexConstant(b, loc, kLineBytes)),
+            lastByte);
+        Value address = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                   arith::AddIOp::create(b, loc, base, offset));
+        Value pointer = LLVM::IntToPtrOp::create(b, loc, globalPtr, address);
+        NVVM::PrefetchOp::create(b, loc, l2, /*evictPriority=*/nullptr, pointer,
+                                 /*predicate=*/nullptr, /*tensormap=*/nullptr);
+      }
+    }
+  }
+
+  /// A contiguous buffer of static shape in global memory (a view of one too: a layer's row of
+  /// the lower bounds).
+  static bool isWholeGlobalBuffer(Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    return type && !type.getMemorySpace() && memref::isStaticShapeAndContiguousRowMajor(type) &&
+           type.getElementTypeBitWidth() % 8 == 0;
+  }
 
   static constexpr unsigned kPartialsBuffers = 4;
   /// Reductions of one element type that one barrier may serve.
@@ -1042,7 +1111,7 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
           << blockSize;
       return signalPassFailure();
     }
-    RunFuser fuser(blockSize, maxElements, maxOutputs);
+    RunFuser fuser(blockSize, maxElements, maxOutputs, prefetchInputs);
     for (Block &block : getOperation().getBody()) {
       gather(block, fuser);
       gatherKernels(block, fuser);

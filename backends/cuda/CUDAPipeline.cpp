@@ -51,7 +51,9 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   matvec.dependentLaunch = usesDependentLaunch(target);
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
-  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion());
+  mlir::tern::TernGPUBlockFusionOptions fusion;
+  fusion.prefetchInputs = usesDependentLaunch(target);
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion(fusion));
   // The projections that share an input (and now lie side by side): one kernel.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPURowReductions());

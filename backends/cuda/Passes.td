@@ -121,10 +121,14 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
     Option<"maxElements", "max-elements", "int64_t", /*default=*/"65536",
            "largest iteration space of an op that joins a run">,
     Option<"maxOutputs", "max-outputs", "int64_t", /*default=*/"8",
-           "most outputs of a reduction that joins a run (each is a block-wide reduction)">
+           "most outputs of a reduction that joins a run (each is a block-wide reduction)">,
+    Option<"prefetchInputs", "prefetch-inputs", "bool", /*default=*/"false",
+           "open each kernel with L2 prefetches of its inputs of at most 64 KiB in global "
+           "memory, a line per thread (sm_90: tern-gpu-dependent-launch waits after them)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
-                           "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",
+                           "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"];
 }
 
 def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp"> {
