@@ -205,6 +205,15 @@ Value sameElementsBuffer(Value v) {
   return view.getSource();
 }
 
+/// A constant global (a weight), or a view of one.
+bool isConstant(Value buffer) {
+  auto get = rootOf(buffer).getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
+  return global && global.getConstant();
+}
+
 /// What the block's memory holds while a kernel is built: the accesses since the last barrier,
 /// and the values this thread stored that it may use again instead of loading them.
 class KernelMemory {
@@ -241,7 +250,10 @@ public:
   /// A write of `buffer` (null: of anything): what this thread stored there, or in memory it
   /// may share, is no longer known.
   void forget(Value buffer) {
-    llvm::erase_if(stored, [&](const Stored &s) { return mayAliasInKernel(s.buffer, buffer); });
+    // Nothing writes a constant (the weights loaded before the kernel waits).
+    llvm::erase_if(stored, [&](const Stored &s) {
+      return !isConstant(s.buffer) && mayAliasInKernel(s.buffer, buffer);
+    });
     llvm::erase_if(uniform, [&](const std::pair<Value, Value> &u) {
       return mayAliasInKernel(u.first, buffer);
     });
@@ -360,9 +372,9 @@ SmallVector<Access> accessesOnExit(Member m, Value partials, bool endsWithBarrie
 
 class RunFuser {
 public:
-  RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs, bool prefetch)
+  RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs, bool dependentLaunch)
       : blockSize(blockSize), maxElements(maxElements), maxOutputs(maxOutputs),
-        prefetch(prefetch) {}
+        dependentLaunch(dependentLaunch) {}
 
   std::optional<Member> match(Operation *op) const {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -416,15 +428,20 @@ public:
     Value one = indexConstant(b, loc, 1);
     gpu::LaunchOp launch = createLaunch(b, loc, one, one, blockSize, workgroupTypes);
     Value tid = launch.getThreadIds().x;
-    if (prefetch)
+    // A barrier only before a member that touches what another thread may have touched since the
+    // last one; the values a thread stored and reads again come from its registers.
+    KernelMemory memory(blockSize);
+    if (dependentLaunch) {
+      // What depends on no earlier kernel is read while the kernel before this one still runs:
+      // the weights into registers, the other inputs into L2. Only then does this kernel wait.
       prefetchInputs(b, loc, members, local, tid);
+      preloadConstants(b, members, tid, memory);
+      NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+    }
     for (auto [buffer, shared] :
          llvm::zip(local, launch.getWorkgroupAttributions().drop_front(kPartialsBuffers)))
       for (Member &m : members)
         m.op->replaceUsesOfWith(buffer, shared);
-    // A barrier only before a member that touches what another thread may have touched since the
-    // last one; the values a thread stored and reads again come from its registers.
-    KernelMemory memory(blockSize);
     int64_t reductions = 0;
     SmallVector<size_t> order = schedule(members);
     for (size_t next = 0; next < order.size();) {
@@ -476,18 +493,18 @@ public:
 
 private:
   int64_t blockSize, maxElements, maxOutputs;
-  bool prefetch;
+  bool dependentLaunch;
 
   /// Largest constant buffer that the kernel brings into L2 before it starts.
   static constexpr int64_t kMaxPrefetchBytes = 64 * 1024;
   static constexpr int64_t kLineBytes = 128;
 
-  /// The members' inputs in global memory (not the buffers they write) brought into L2 at the
-  /// kernel's start, a line per thread. On sm_90 the kernel waits for the one before it only after these
-  /// (tern-gpu-dependent-launch), so the norms' weights and the recurrence's state, which the
-  /// decode step's stream of matrix weights evicts from L2 every step, no longer come from HBM
-  /// on the critical path. A prefetch is only a hint and L2 is coherent: an input that the kernel
-  /// before writes is read after the wait all the same.
+  /// The members' inputs in global memory that are neither weights (preloadConstants) nor
+  /// written by the kernel, brought into L2 before the kernel waits, a line per thread: the
+  /// recurrence's state, which the decode step's stream of matrix weights evicts from L2 every
+  /// step, then no longer comes from HBM on the critical path. A prefetch is only a hint and L2
+  /// is coherent: an input that the kernel before writes is read after the wait all the same.
+
   void prefetchInputs(OpBuilder &b, Location loc, ArrayRef<Member> members,
                       ArrayRef<Value> local, Value tid) const {
     SetVector<Value> buffers, written;
@@ -497,7 +514,7 @@ private:
     for (const Member &m : members)
       for (OpOperand *input : linalg::LinalgOp(m.op).getDpsInputOperands())
         if (isWholeGlobalBuffer(input->get()) && !llvm::is_contained(local, input->get()) &&
-            !written.contains(rootOf(input->get())))
+            !written.contains(rootOf(input->get())) && !isConstant(input->get()))
           buffers.insert(input->get());
     auto globalPtr = LLVM::LLVMPointerType::get(b.getContext(), /*addressSpace=*/1);
     auto l2 = NVVM::PrefetchCacheLevelAttr::get(b.getContext(), NVVM::PrefetchCacheLevel::L2);
@@ -528,6 +545,49 @@ private:
         Value pointer = LLVM::IntToPtrOp::create(b, loc, globalPtr, address);
         NVVM::PrefetchOp::create(b, loc, l2, /*evictPriority=*/nullptr, pointer,
                                  /*predicate=*/nullptr, /*tensormap=*/nullptr);
+      }
+    }
+  }
+
+  /// Most registers a thread gives to weights loaded before the kernel waits.
+  static constexpr int64_t kMaxPreloaded = 32;
+
+  /// Each member's weights (constant inputs), loaded by each thread for the elements it will
+  /// use, in every round, and remembered: the members then take them from registers. Nothing
+  /// writes a constant, so these loads need not wait for the kernel before this one.
+  void preloadConstants(OpBuilder &b, ArrayRef<Member> members, Value tid,
+                        KernelMemory &memory) {
+    int64_t preloaded = 0;
+    for (const Member &m : members) {
+      linalg::LinalgOp op = m.op;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        Value buffer = input->get();
+        std::optional<ThreadMap> threads = threadMapOf(m, *input);
+        if (!isConstant(buffer) || !threads || !memory.unrolled(*threads) ||
+            memory.storedValue(buffer, *threads, 0))
+          continue;
+        int64_t rounds = (threads->total + blockSize - 1) / blockSize;
+        if (preloaded + rounds > kMaxPreloaded)
+          continue;
+        preloaded += rounds;
+        Location loc = op.getLoc();
+        AffineMap map = op.getMatchingIndexingMap(input);
+        SmallVector<Value> values;
+        for (int64_t i = 0; i < rounds; ++i) {
+          // The iteration this thread makes in round i, as the member will (emitParallel, or
+          // foldRow along a reduction's only row).
+          Value linear = roundIndex(b, loc, tid, i, threads->total).first;
+          SmallVector<Value> ivs;
+          if (m.reduction) {
+            ivs.assign(ranges.size() - 1, indexConstant(b, loc, 0));
+            ivs.push_back(linear);
+          } else {
+            ivs = delinearize(b, loc, linear, ranges);
+          }
+          values.push_back(memref::LoadOp::create(b, loc, buffer, applyMap(b, loc, map, ivs)));
+        }
+        memory.remember(buffer, *threads, std::move(values));
       }
     }
   }
@@ -1111,7 +1171,7 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
           << blockSize;
       return signalPassFailure();
     }
-    RunFuser fuser(blockSize, maxElements, maxOutputs, prefetchInputs);
+    RunFuser fuser(blockSize, maxElements, maxOutputs, dependentLaunch);
     for (Block &block : getOperation().getBody()) {
       gather(block, fuser);
       gatherKernels(block, fuser);

@@ -52,7 +52,7 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;
-  fusion.prefetchInputs = usesDependentLaunch(target);
+  fusion.dependentLaunch = usesDependentLaunch(target);
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion(fusion));
   // The projections that share an input (and now lie side by side): one kernel.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());

@@ -9,7 +9,6 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUDEPENDENTLAUNCH
@@ -28,19 +27,6 @@ bool waits(gpu::GPUFuncOp kernel) {
   return found;
 }
 
-/// The last of the prefetches at the start of `entry`, before any op that reads or writes
-/// memory (the address computations between them have no memory effects); null if none.
-Operation *leadingPrefetchesEnd(Block &entry) {
-  Operation *last = nullptr;
-  for (Operation &op : entry) {
-    if (isa<NVVM::PrefetchOp>(op))
-      last = &op;
-    else if (!isMemoryEffectFree(&op))
-      break;
-  }
-  return last;
-}
-
 struct DependentLaunchPass
     : mlir::tern::impl::TernGPUDependentLaunchBase<DependentLaunchPass> {
   void runOnOperation() override {
@@ -48,20 +34,13 @@ struct DependentLaunchPass
       if (!kernel.isKernel())
         continue;
       bool waitsLater = waits(kernel);
-      Block &entry = kernel.getBody().front();
-      Operation *prefetched = leadingPrefetchesEnd(entry);
-      OpBuilder b = OpBuilder::atBlockBegin(&entry);
+      OpBuilder b = OpBuilder::atBlockBegin(&kernel.getBody().front());
       Location loc = kernel.getLoc();
       // The next kernel may start once every block of this one has begun: it only loads
       // weights until it reaches its own wait.
       NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::launch_dependents);
-      if (waitsLater)
-        continue;
-      // Otherwise it waits at its start, after the prefetches of its weights that open it
-      // (tern-gpu-block-fusion).
-      if (prefetched)
-        b.setInsertionPointAfter(prefetched);
-      NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+      if (!waitsLater)
+        NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
     }
   }
 };

@@ -122,9 +122,10 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
            "largest iteration space of an op that joins a run">,
     Option<"maxOutputs", "max-outputs", "int64_t", /*default=*/"8",
            "most outputs of a reduction that joins a run (each is a block-wide reduction)">,
-    Option<"prefetchInputs", "prefetch-inputs", "bool", /*default=*/"false",
-           "open each kernel with L2 prefetches of its inputs of at most 64 KiB in global "
-           "memory, a line per thread (sm_90: tern-gpu-dependent-launch waits after them)">
+    Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
+           "programmatic dependent launch (sm_90): each kernel first loads its weights "
+           "(constant inputs) into registers and prefetches its other inputs of at most "
+           "64 KiB into L2, and only then waits for the kernel before it">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",

@@ -47,39 +47,3 @@ gpu.module @prefetching {
     gpu.return
   }
 }
-
-// -----
-
-// A kernel that opens with L2 prefetches of its inputs (tern-gpu-block-fusion) waits after them:
-// they fetch weights while the kernel before still runs. Its first load comes after the wait.
-// CHECK-LABEL: gpu.module @prefetched_inputs
-// CHECK: nvvm.griddepcontrol launch_dependents
-// CHECK-NEXT: memref.extract_aligned_pointer_as_index %arg0
-// CHECK-NEXT: arith.index_cast
-// CHECK-NEXT: llvm.inttoptr
-// CHECK-NEXT: nvvm.prefetch level = L2
-// CHECK-NEXT: memref.extract_aligned_pointer_as_index %arg1
-// CHECK-NEXT: arith.index_cast
-// CHECK-NEXT: llvm.inttoptr
-// CHECK-NEXT: nvvm.prefetch level = L2
-// CHECK-NEXT: nvvm.griddepcontrol wait
-// CHECK-NEXT: arith.constant
-// CHECK-NEXT: memref.load %arg0
-gpu.module @prefetched_inputs {
-  gpu.func @norm(%w: memref<4xf32>, %x: memref<4xf32>) kernel {
-    %pw = memref.extract_aligned_pointer_as_index %w : memref<4xf32> -> index
-    %iw = arith.index_cast %pw : index to i64
-    %aw = llvm.inttoptr %iw : i64 to !llvm.ptr<1>
-    nvvm.prefetch level = L2, %aw : !llvm.ptr<1>
-    %px = memref.extract_aligned_pointer_as_index %x : memref<4xf32> -> index
-    %ix = arith.index_cast %px : index to i64
-    %ax = llvm.inttoptr %ix : i64 to !llvm.ptr<1>
-    nvvm.prefetch level = L2, %ax : !llvm.ptr<1>
-    %c0 = arith.constant 0 : index
-    %a = memref.load %w[%c0] : memref<4xf32>
-    %b = memref.load %x[%c0] : memref<4xf32>
-    %s = arith.mulf %a, %b : f32
-    memref.store %s, %x[%c0] : memref<4xf32>
-    gpu.return
-  }
-}
