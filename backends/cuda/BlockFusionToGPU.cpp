@@ -205,15 +205,6 @@ Value sameElementsBuffer(Value v) {
   return view.getSource();
 }
 
-/// A constant global (a weight), or a view of one.
-bool isConstant(Value buffer) {
-  auto get = rootOf(buffer).getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return false;
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
-  return global && global.getConstant();
-}
-
 /// What the block's memory holds while a kernel is built: the accesses since the last barrier,
 /// and the values this thread stored that it may use again instead of loading them.
 class KernelMemory {
@@ -252,7 +243,7 @@ public:
   void forget(Value buffer) {
     // Nothing writes a constant (the weights loaded before the kernel waits).
     llvm::erase_if(stored, [&](const Stored &s) {
-      return !isConstant(s.buffer) && mayAliasInKernel(s.buffer, buffer);
+      return !isConstantBuffer(s.buffer) && mayAliasInKernel(s.buffer, buffer);
     });
     llvm::erase_if(uniform, [&](const std::pair<Value, Value> &u) {
       return mayAliasInKernel(u.first, buffer);
@@ -514,7 +505,7 @@ private:
     for (const Member &m : members)
       for (OpOperand *input : linalg::LinalgOp(m.op).getDpsInputOperands())
         if (isWholeGlobalBuffer(input->get()) && !llvm::is_contained(local, input->get()) &&
-            !written.contains(rootOf(input->get())) && !isConstant(input->get()))
+            !written.contains(rootOf(input->get())) && !isConstantBuffer(input->get()))
           buffers.insert(input->get());
     auto globalPtr = LLVM::LLVMPointerType::get(b.getContext(), /*addressSpace=*/1);
     auto l2 = NVVM::PrefetchCacheLevelAttr::get(b.getContext(), NVVM::PrefetchCacheLevel::L2);
@@ -564,7 +555,7 @@ private:
       for (OpOperand *input : op.getDpsInputOperands()) {
         Value buffer = input->get();
         std::optional<ThreadMap> threads = threadMapOf(m, *input);
-        if (!isConstant(buffer) || !threads || !memory.unrolled(*threads) ||
+        if (!isConstantBuffer(buffer) || !threads || !memory.unrolled(*threads) ||
             memory.storedValue(buffer, *threads, 0))
           continue;
         int64_t rounds = (threads->total + blockSize - 1) / blockSize;

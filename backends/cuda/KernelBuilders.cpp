@@ -339,9 +339,54 @@ Value cloneElementBody(OpBuilder &b, linalg::GenericOp consumer, IRMapping &mapp
 }
 } // namespace
 
+namespace {
+/// The element of `input` (an operand of `consumer`) that the consumer reads at `indices`.
+Value loadConsumerInput(OpBuilder &b, Location loc, linalg::GenericOp consumer, OpOperand *input,
+                        ValueRange indices) {
+  AffineMap map = consumer.getMatchingIndexingMap(input);
+  SmallVector<Value> at;
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    at.push_back(affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), indices));
+  return memref::LoadOp::create(b, loc, input->get(), at);
+}
+} // namespace
+
+PreloadedInputs preloadChainInputs(OpBuilder &b, Location loc, Operation *producer,
+                                   Operation *kernel, Value buffer, ValueRange indices,
+                                   function_ref<bool(Value)> take) {
+  // The chain fuseElementwiseConsumers will take, and every buffer it writes: an input that one
+  // of its consumers writes is read where it is, after that write.
+  SmallVector<linalg::GenericOp> chain;
+  SmallVector<Value> written{rootOf(buffer)};
+  for (Operation *after = producer;;) {
+    linalg::GenericOp consumer = nextGeneric(after);
+    if (!consumer || !isElementwiseConsumer(consumer, buffer) ||
+        readsAnotherKernelsResult(consumer, buffer, kernel))
+      break;
+    chain.push_back(consumer);
+    buffer = consumer.getDpsInitOperand(0)->get();
+    written.push_back(rootOf(buffer));
+    after = consumer;
+  }
+  PreloadedInputs loaded;
+  Value chainBuffer = written.front();
+  for (linalg::GenericOp consumer : chain) {
+    for (OpOperand *input : consumer.getDpsInputOperands()) {
+      Value v = input->get();
+      if (!isa<MemRefType>(v.getType()) || rootOf(v) == chainBuffer ||
+          llvm::is_contained(written, rootOf(v)) || !take(v))
+        continue;
+      hoistDefinition(v, kernel);
+      loaded[input] = loadConsumerInput(b, loc, consumer, input, indices);
+    }
+    chainBuffer = rootOf(consumer.getDpsInitOperand(0)->get());
+  }
+  return loaded;
+}
+
 FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer,
                                     Operation *kernel, Value buffer, ValueRange indices,
-                                    Value value, Value storeIf) {
+                                    Value value, Value storeIf, const PreloadedInputs *preloaded) {
   FusedChain chain{producer, buffer, value};
   for (;;) {
     linalg::GenericOp consumer = nextGeneric(chain.last);
@@ -356,12 +401,10 @@ FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *produ
       Value v = input->get();
       if (v == chain.buffer) {
         mapping.map(arg, chain.value);
+      } else if (Value known = preloaded ? preloaded->lookup(input) : Value()) {
+        mapping.map(arg, known);
       } else if (isa<MemRefType>(v.getType())) {
-        AffineMap map = consumer.getMatchingIndexingMap(input);
-        SmallVector<Value> at;
-        for (unsigned i = 0; i < map.getNumResults(); ++i)
-          at.push_back(affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), indices));
-        mapping.map(arg, memref::LoadOp::create(b, loc, v, at));
+        mapping.map(arg, loadConsumerInput(b, loc, consumer, input, indices));
       } else {
         mapping.map(arg, v);
       }
@@ -497,6 +540,14 @@ Value rootOf(Value v) {
     break;
   }
   return v;
+}
+
+bool isConstantBuffer(Value v) {
+  auto get = rootOf(v).getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(get, get.getNameAttr());
+  return global && global.getConstant();
 }
 
 namespace {

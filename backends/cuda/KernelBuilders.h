@@ -53,10 +53,24 @@ struct FusedChain {
   mlir::Value buffer;     // what the last fused consumer wrote (the producer's buffer if none)
   mlir::Value value;      // and this thread's element of it
 };
+/// Inputs of a fused chain's consumers loaded ahead (preloadChainInputs), by operand.
+using PreloadedInputs = llvm::DenseMap<mlir::OpOperand *, mlir::Value>;
+/// `preloaded` gives inputs already loaded for this thread's element (at the same indices).
 FusedChain fuseElementwiseConsumers(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Operation *producer, mlir::Operation *kernel,
                                     mlir::Value buffer, mlir::ValueRange indices, mlir::Value value,
-                                    mlir::Value storeIf = {});
+                                    mlir::Value storeIf = {},
+                                    const PreloadedInputs *preloaded = nullptr);
+
+/// Loads, at the builder's position, what fuseElementwiseConsumers(producer, kernel, buffer,
+/// indices) will load of its consumers' other inputs, for those `take` accepts and that the chain
+/// does not write itself: a kernel can so read them before it waits for the kernel before it
+/// (weights), or together with its own inputs instead of after its work (the activation scale, a
+/// residual). `indices` must be valid for every thread that loads.
+PreloadedInputs preloadChainInputs(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Operation *producer, mlir::Operation *kernel,
+                                   mlir::Value buffer, mlir::ValueRange indices,
+                                   llvm::function_ref<bool(mlir::Value)> take);
 
 /// Whether the body of `op` touches memory itself (a gather): its accesses are then not those of
 /// its operands' maps.
@@ -147,6 +161,9 @@ mlir::Value blockReduceToAll(
 
 /// The buffer a memref value is a view of: an allocation, a global, an argument.
 mlir::Value rootOf(mlir::Value v);
+
+/// Whether a memref is (a view of) a constant global: a weight, which no kernel writes.
+bool isConstantBuffer(mlir::Value v);
 
 /// Whether two memrefs may share memory: views of one buffer do; distinct allocations, and an
 /// allocation and anything older, do not; distinct globals do not; anything else may.

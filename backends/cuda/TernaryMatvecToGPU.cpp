@@ -368,6 +368,19 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
     SmallVector<Value> totals(rowsPerWarp * kCodeScales + 1, zero);
+    // The epilogue's inputs at this lane's row (the last row for lanes past the warp's rows):
+    // its weights (the forget gate's lower bounds) are loaded with the matrix's, before the wait;
+    // the rest (the activation scale, a residual) right after the wait, with the activations,
+    // instead of a trip to memory after the sums.
+    Value myRow = rowOf(ib, loc, lane);
+    SmallVector<Value> epilogueAt{token, arith::MinUIOp::create(ib, loc, myRow, lastRow)};
+    PreloadedInputs preloaded;
+    auto preload = [&](OpBuilder &pb, bool constants) {
+      PreloadedInputs more =
+          preloadChainInputs(pb, loc, op, launch, out, epilogueAt,
+                             [&](Value v) { return isConstantBuffer(v) == constants; });
+      preloaded.insert(more.begin(), more.end());
+    };
     if (dependentLaunch && rounds <= kMaxPrefetchRounds) {
       // The weights depend on no earlier kernel: every piece of them is loaded while the kernel
       // before this one still runs, and only the activations wait for it.
@@ -386,15 +399,19 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
         inRange.push_back(ok);
         weightWords.push_back(loadWeights(ib, loc, p));
       }
+      preload(ib, /*constants=*/true);
       waitForPreviousKernels(ib, loc);
+      preload(ib, /*constants=*/false);
       for (int64_t i = 0; i < rounds; ++i) {
         SmallVector<Value> next = accumulate(ib, loc, weightWords[i], piece[i], totals);
         for (auto [t, n] : llvm::zip(totals, next))
           t = inRange[i] ? arith::SelectOp::create(ib, loc, inRange[i], n, t).getResult() : n;
       }
     } else {
+      preload(ib, /*constants=*/true);
       if (dependentLaunch)
         waitForPreviousKernels(ib, loc);
+      preload(ib, /*constants=*/false);
       auto loop = scf::ForOp::create(
           ib, loc, lane, pieces, warpSize, totals,
           [&](OpBuilder &lb, Location loc, Value p, ValueRange acc) {
@@ -424,7 +441,6 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                                            indexConstant(ib, loc, r));
       mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
     }
-    Value myRow = rowOf(ib, loc, lane);
     Value store = arith::AndIOp::create(
         ib, loc,
         arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,
@@ -442,8 +458,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
         memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, row});
         scf::YieldOp::create(tb, loc);
       });
-      FusedChain chain =
-          fuseElementwiseConsumers(ib, loc, op, launch, out, ValueRange{token, row}, sum, store);
+      FusedChain chain = fuseElementwiseConsumers(ib, loc, op, launch, out,
+                                                  ValueRange{token, row}, sum, store, &preloaded);
       // (A value gpu.shuffle cannot move, or a chain that stopped short of the halves, leaves the
       // combination to the kernel after this one; the rows stay paired, which is only an order.)
       Type valueType = chain.value.getType();
@@ -467,7 +483,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                           : memref::LoadOp::create(tb, loc, out, ValueRange{token, myRow}).getResult();
       Value sum = arith::AddIOp::create(tb, loc, old, mine);
       memref::StoreOp::create(tb, loc, sum, out, ValueRange{token, myRow});
-      fuseElementwiseConsumers(tb, loc, op, launch, out, ValueRange{token, myRow}, sum);
+      fuseElementwiseConsumers(tb, loc, op, launch, out, ValueRange{token, myRow}, sum, {},
+                               &preloaded);
       scf::YieldOp::create(tb, loc);
     });
     scf::YieldOp::create(ib, loc);
