@@ -17,6 +17,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <limits>
+
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUBLOCKFUSION
 #include "backends/cuda/Passes.h.inc"
@@ -363,9 +365,9 @@ SmallVector<Access> accessesOnExit(Member m, Value partials, bool endsWithBarrie
 
 class RunFuser {
 public:
-  RunFuser(int64_t blockSize, int64_t maxElements, int64_t maxOutputs, bool dependentLaunch)
-      : blockSize(blockSize), maxElements(maxElements), maxOutputs(maxOutputs),
-        dependentLaunch(dependentLaunch) {}
+  RunFuser(int64_t maxBlockSize, int64_t maxElements, int64_t maxOutputs, bool dependentLaunch)
+      : maxBlockSize(maxBlockSize), blockSize(maxBlockSize), maxElements(maxElements),
+        maxOutputs(maxOutputs), dependentLaunch(dependentLaunch) {}
 
   std::optional<Member> match(Operation *op) const {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
@@ -392,6 +394,7 @@ public:
   }
 
   void fuse(ArrayRef<Operation *> run, MutableArrayRef<Member> members) {
+    blockSize = blockSizeFor(members);
     Operation *last = linalg::LinalgOp(members.back().op).getOperation();
     OpBuilder b(last->getContext());
     b.setInsertionPointAfter(last);
@@ -483,8 +486,43 @@ public:
   }
 
 private:
-  int64_t blockSize, maxElements, maxOutputs;
+  int64_t maxBlockSize;
+  int64_t blockSize; // of the kernel being built
+  int64_t maxElements, maxOutputs;
   bool dependentLaunch;
+
+  /// The threads of a kernel for `members`: the largest member (elements of a parallel op, the
+  /// row of a reduction) takes as many rounds as with the largest block, with the fewest thread
+  /// slots past the members' ends. A single-block kernel is limited by what one multiprocessor
+  /// issues: 2,560 elements take 3 rounds of 864 threads, not of 1,024 threads of which half idle
+  /// in the last round.
+  int64_t blockSizeFor(ArrayRef<Member> members) const {
+    SmallVector<int64_t> totals;
+    for (Member m : members) {
+      SmallVector<int64_t> ranges = m.op.getStaticLoopRanges();
+      int64_t total = m.reduction ? ranges.back() : product(ranges);
+      if (total > 1) // a one-element op costs every thread alike
+        totals.push_back(total);
+    }
+    if (totals.empty())
+      return maxBlockSize;
+    int64_t largest = *llvm::max_element(totals);
+    auto roundsOf = [](int64_t total, int64_t size) { return (total + size - 1) / size; };
+    int64_t rounds = roundsOf(largest, maxBlockSize);
+    int64_t best = maxBlockSize, bestSlots = std::numeric_limits<int64_t>::max();
+    for (int64_t size = kWarpSize; size <= maxBlockSize; size += kWarpSize) {
+      if (roundsOf(largest, size) != rounds)
+        continue;
+      int64_t slots = 0;
+      for (int64_t total : totals)
+        slots += roundsOf(total, size) * size;
+      if (slots < bestSlots || (slots == bestSlots && size > best)) {
+        best = size;
+        bestSlots = slots;
+      }
+    }
+    return best;
+  }
 
   /// Largest constant buffer that the kernel brings into L2 before it starts.
   static constexpr int64_t kMaxPrefetchBytes = 64 * 1024;

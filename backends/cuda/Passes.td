@@ -117,7 +117,8 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"1024",
-           "threads of the block (a multiple of 32, at most 1024)">,
+           "most threads of a block (a multiple of 32, at most 1024); a kernel takes fewer "
+           "when its largest op then needs as many rounds with fewer idle threads">,
     Option<"maxElements", "max-elements", "int64_t", /*default=*/"65536",
            "largest iteration space of an op that joins a run">,
     Option<"maxOutputs", "max-outputs", "int64_t", /*default=*/"8",
