@@ -32,6 +32,8 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
   pm.addPass(mlir::tern::createTernDedupeComputations());
   pm.addPass(mlir::tern::createTernGPUFuseElementwise());
   pm.addPass(createCanonicalizerPass());
+  // The input projection's own part of the recurrence step, next to it: its epilogue runs it.
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUSplitEpilogues());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;

@@ -72,6 +72,23 @@ def TernGPUFuseElementwise : Pass<"tern-gpu-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::affine::AffineDialect"];
 }
 
+def TernGPUSplitEpilogues : Pass<"tern-gpu-split-epilogues", "::mlir::func::FuncOp"> {
+  let summary = "Split off a product's own part of an op that combines two sibling products";
+  let description = [{
+    An elementwise `linalg.generic` (on tensors) that reads the results of two
+    matrix products neither of which depends on the other (the recurrence
+    step reads the input and the forget projections) cannot join either
+    product's epilogue, since the products run side by side. The part of its
+    body that reads only one product's result (and values no product
+    computes), when exactly one of its values is used by the rest, becomes a
+    generic of its own right after that product, and the rest reads its
+    result: `tern-gpu-ternary-matvec` then evaluates that part (the input
+    projection's dequantization and silu) in the product's epilogue on every
+    multiprocessor. The operations and their order are unchanged.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def TernGPUMergeLaunches : Pass<"tern-gpu-merge-launches", "::mlir::func::FuncOp"> {
   let summary = "One kernel for consecutive independent kernels of the same block shape";
   let description = [{
