@@ -15,7 +15,6 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/Dominance.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUSPLITEPILOGUES
