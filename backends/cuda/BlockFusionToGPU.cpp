@@ -524,7 +524,7 @@ private:
     return best;
   }
 
-  /// Largest constant buffer that the kernel brings into L2 before it starts.
+  /// Largest input that the kernel brings into L2 before it waits.
   static constexpr int64_t kMaxPrefetchBytes = 64 * 1024;
   static constexpr int64_t kLineBytes = 128;
 
@@ -533,7 +533,6 @@ private:
   /// recurrence's state, which the decode step's stream of matrix weights evicts from L2 every
   /// step, then no longer comes from HBM on the critical path. A prefetch is only a hint and L2
   /// is coherent: an input that the kernel before writes is read after the wait all the same.
-
   void prefetchInputs(OpBuilder &b, Location loc, ArrayRef<Member> members,
                       ArrayRef<Value> local, Value tid) const {
     SetVector<Value> buffers, written;

@@ -351,35 +351,42 @@ Value loadConsumerInput(OpBuilder &b, Location loc, linalg::GenericOp consumer, 
 }
 } // namespace
 
-PreloadedInputs preloadChainInputs(OpBuilder &b, Location loc, Operation *producer,
-                                   Operation *kernel, Value buffer, ValueRange indices,
-                                   function_ref<bool(Value)> take) {
-  // The chain fuseElementwiseConsumers will take, and every buffer it writes: an input that one
-  // of its consumers writes is read where it is, after that write.
+namespace {
+/// The consumers fuseElementwiseConsumers(producer, kernel, buffer) takes, in order: each the next
+/// generic, reading the buffer the one before wrote element by element. Without `kernel`, also
+/// those that read another kernel's result.
+SmallVector<linalg::GenericOp> elementwiseChain(Operation *producer, Value buffer,
+                                                Operation *kernel) {
   SmallVector<linalg::GenericOp> chain;
-  SmallVector<Value> written{rootOf(buffer)};
   for (Operation *after = producer;;) {
     linalg::GenericOp consumer = nextGeneric(after);
     if (!consumer || !isElementwiseConsumer(consumer, buffer) ||
-        readsAnotherKernelsResult(consumer, buffer, kernel))
-      break;
+        (kernel && readsAnotherKernelsResult(consumer, buffer, kernel)))
+      return chain;
     chain.push_back(consumer);
     buffer = consumer.getDpsInitOperand(0)->get();
-    written.push_back(rootOf(buffer));
     after = consumer;
   }
+}
+} // namespace
+
+PreloadedInputs preloadChainInputs(OpBuilder &b, Location loc, Operation *producer,
+                                   Operation *kernel, Value buffer, ValueRange indices,
+                                   function_ref<bool(Value)> take) {
+  // An input that the chain writes itself is read where it is, after that write.
+  SmallVector<linalg::GenericOp> chain = elementwiseChain(producer, buffer, kernel);
+  SmallVector<Value> written{rootOf(buffer)};
+  for (linalg::GenericOp consumer : chain)
+    written.push_back(rootOf(consumer.getDpsInitOperand(0)->get()));
   PreloadedInputs loaded;
-  Value chainBuffer = written.front();
   for (linalg::GenericOp consumer : chain) {
     for (OpOperand *input : consumer.getDpsInputOperands()) {
       Value v = input->get();
-      if (!isa<MemRefType>(v.getType()) || rootOf(v) == chainBuffer ||
-          llvm::is_contained(written, rootOf(v)) || !take(v))
+      if (!isa<MemRefType>(v.getType()) || llvm::is_contained(written, rootOf(v)) || !take(v))
         continue;
       hoistDefinition(v, kernel);
       loaded[input] = loadConsumerInput(b, loc, consumer, input, indices);
     }
-    chainBuffer = rootOf(consumer.getDpsInitOperand(0)->get());
   }
   return loaded;
 }
@@ -387,12 +394,8 @@ PreloadedInputs preloadChainInputs(OpBuilder &b, Location loc, Operation *produc
 FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *producer,
                                     Operation *kernel, Value buffer, ValueRange indices,
                                     Value value, Value storeIf, const PreloadedInputs *preloaded) {
-  FusedChain chain{producer, buffer, value};
-  for (;;) {
-    linalg::GenericOp consumer = nextGeneric(chain.last);
-    if (!consumer || !isElementwiseConsumer(consumer, chain.buffer) ||
-        readsAnotherKernelsResult(consumer, chain.buffer, kernel))
-      return chain;
+  FusedChain chain{buffer, value};
+  for (linalg::GenericOp consumer : elementwiseChain(producer, buffer, kernel)) {
     for (Value operand : consumer->getOperands())
       hoistDefinition(operand, kernel);
     IRMapping mapping;
@@ -412,14 +415,11 @@ FusedChain fuseElementwiseConsumers(OpBuilder &b, Location loc, Operation *produ
     Value result = cloneElementBody(b, consumer, mapping, indices);
     Value out = consumer.getDpsInitOperand(0)->get();
     storeElement(b, loc, result, out, indices, storeIf);
-    // The consumer's place in the block stands for the fused work: the next one is looked for
-    // after it, reading what it wrote.
-    Operation *marker = consumer->getPrevNode();
     consumer.erase();
-    chain.last = marker ? marker : producer;
     chain.buffer = out;
     chain.value = result;
   }
+  return chain;
 }
 
 namespace {
@@ -460,34 +460,29 @@ bool bodyTouchesMemory(linalg::LinalgOp op) {
 linalg::GenericOp findHalvesConsumer(Operation *producer, Value buffer, Value *lastBuffer) {
   // The chain fuseElementwiseConsumers would take (without the kernel test: the chain reads no
   // other product's result when it ends in such a consumer, checked below by its inputs).
-  Operation *after = producer;
-  for (;;) {
-    linalg::GenericOp next = nextGeneric(after);
-    if (!next)
+  SmallVector<linalg::GenericOp> chain = elementwiseChain(producer, buffer, nullptr);
+  if (!chain.empty())
+    buffer = chain.back().getDpsInitOperand(0)->get();
+  linalg::GenericOp next = nextGeneric(chain.empty() ? producer : chain.back().getOperation());
+  if (!next)
+    return nullptr;
+  if (!next.hasPureBufferSemantics() || next.getNumDpsInits() != 1 ||
+      next.getNumReductionLoops() != 0 || next.getNumDpsInputs() != 2)
+    return nullptr;
+  for (AffineMap map : next.getIndexingMapsArray())
+    if (!map.isIdentity())
       return nullptr;
-    if (isElementwiseConsumer(next, buffer)) {
-      buffer = next.getDpsInitOperand(0)->get();
-      after = next;
-      continue;
-    }
-    if (!next.hasPureBufferSemantics() || next.getNumDpsInits() != 1 ||
-        next.getNumReductionLoops() != 0 || next.getNumDpsInputs() != 2)
-      return nullptr;
-    for (AffineMap map : next.getIndexingMapsArray())
-      if (!map.isIdentity())
-        return nullptr;
-    OpOperand *init = next.getDpsInitOperand(0);
-    if (!next.getRegion().front().getArgument(init->getOperandNumber()).use_empty())
-      return nullptr;
-    std::optional<int> low = halfOf(next.getDpsInputOperand(0)->get(), buffer);
-    std::optional<int> high = halfOf(next.getDpsInputOperand(1)->get(), buffer);
-    if (!low || !high || *low != 0 || *high != 1)
-      return nullptr;
-    if (bodyTouchesMemory(next))
-      return nullptr;
-    *lastBuffer = buffer;
-    return next;
-  }
+  OpOperand *init = next.getDpsInitOperand(0);
+  if (!next.getRegion().front().getArgument(init->getOperandNumber()).use_empty())
+    return nullptr;
+  std::optional<int> low = halfOf(next.getDpsInputOperand(0)->get(), buffer);
+  std::optional<int> high = halfOf(next.getDpsInputOperand(1)->get(), buffer);
+  if (!low || !high || *low != 0 || *high != 1)
+    return nullptr;
+  if (bodyTouchesMemory(next))
+    return nullptr;
+  *lastBuffer = buffer;
+  return next;
 }
 
 void fuseHalvesConsumer(OpBuilder &b, Location loc, Operation *kernel,

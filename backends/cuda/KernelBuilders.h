@@ -49,9 +49,8 @@ void hoistDefinition(mlir::Value v, mlir::Operation *anchor);
 /// consumer is evaluated unconditionally (its other inputs must be loadable at `indices`) and only
 /// its stores wait on `storeIf`, so that the thread can go on to exchange the values with others.
 struct FusedChain {
-  mlir::Operation *last;  // where the next consumer would be looked for
-  mlir::Value buffer;     // what the last fused consumer wrote (the producer's buffer if none)
-  mlir::Value value;      // and this thread's element of it
+  mlir::Value buffer; // what the last fused consumer wrote (the producer's buffer if none)
+  mlir::Value value;  // and this thread's element of it
 };
 /// Inputs of a fused chain's consumers loaded ahead (preloadChainInputs), by operand.
 using PreloadedInputs = llvm::DenseMap<mlir::OpOperand *, mlir::Value>;
