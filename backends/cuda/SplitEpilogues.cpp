@@ -244,8 +244,10 @@ struct SplitEpiloguesPass
           Operation *p = productOf(input->get(), memo);
           own[input->getOperandNumber()] = p == product || !p;
         }
-        if (splitAround(op, product, own))
+        if (splitAround(op, product, own)) {
+          memo.clear(); // keyed by values, some of which the split erased
           break;
+        }
       }
     }
   }
