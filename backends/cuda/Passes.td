@@ -52,7 +52,12 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
            "sm_90 programmatic dependent launch: each lane loads all of its weights (rows of up "
            "to 8 pieces per lane), then waits for the kernels before it "
-           "(`griddepcontrol.wait`), then reads the activations; longer rows wait first">
+           "(`griddepcontrol.wait`), then reads the activations; longer rows wait first">,
+    Option<"stageActivations", "stage-activations", "bool", /*default=*/"true",
+           "with dependent launch, each block copies the token's activations into shared "
+           "memory once after the wait (swizzled so that the warps read them without bank "
+           "conflicts), instead of every warp reading them from L2: one copy per block instead "
+           "of one per warp (kernels whose blocks all have rows, activations up to 16 KiB)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];

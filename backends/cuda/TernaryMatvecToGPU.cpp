@@ -232,11 +232,11 @@ Value i32Constant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
 }
 
-/// The four 32-bit words of a 16-byte aligned load at [row, column].
-SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, Value row, Value column) {
+/// The four 32-bit words of a 16-byte aligned load at `indices`.
+SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, ValueRange indices) {
   auto bytes = VectorType::get({kPieceBytes}, b.getI8Type());
   auto words = VectorType::get({kPieceBytes / 4}, b.getI32Type());
-  Value v = vector::LoadOp::create(b, loc, bytes, memref, ValueRange{row, column},
+  Value v = vector::LoadOp::create(b, loc, bytes, memref, indices,
                                    /*nontemporal=*/false, llvm::MaybeAlign(kPieceBytes));
   v = vector::BitCastOp::create(b, loc, words, v);
   SmallVector<Value> result;
@@ -258,8 +258,27 @@ Value asBytes(OpBuilder &b, Location loc, Value word) {
 /// one before it (dependent launch); a longer one waits first and streams as it goes.
 constexpr int64_t kMaxPrefetchRounds = 8;
 
+/// Activations of at most this many bytes per token are staged in shared memory.
+constexpr int64_t kMaxStagedBytes = 16 * 1024;
+
+/// Where 16-byte chunk `c` of the activations lies in shared memory. Lane L reads the four chunks
+/// of piece p = L + 32 j, one at a time; eight lanes' 16-byte reads are served together, and
+/// without a swizzle those of lanes L and L + 2 (64 bytes apart in a row of 128) would share
+/// banks. Rotating the chunks of piece p by (p >> 1) mod 4 gives the eight lanes eight different
+/// groups of four banks.
+Value stagedChunk(OpBuilder &b, Location loc, Value piece, Value chunkInPiece) {
+  Value rotation = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, piece, indexConstant(b, loc, 1)),
+      indexConstant(b, loc, 3));
+  Value rotated = arith::AndIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, chunkInPiece, rotation), indexConstant(b, loc, 3));
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, piece, indexConstant(b, loc, kPieceTrits / kPieceBytes)),
+      rotated);
+}
+
 void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
-                bool dependentLaunch) {
+                bool dependentLaunch, bool stageActivations) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -278,7 +297,21 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   int64_t pairs = rowsPerWarp / 2, half = mv.rows / 2;
   int64_t rowsPerBlock = warpsPerBlock * rowsPerWarp;
   Value blocks = indexConstant(b, loc, (mv.rows + rowsPerBlock - 1) / rowsPerBlock);
-  gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize);
+  int64_t rounds = (mv.columns / kPieceTrits + kWarpSize - 1) / kWarpSize;
+  bool prefetch = dependentLaunch && rounds <= kMaxPrefetchRounds;
+  // The block's copy of the activations needs a barrier that every thread reaches: only when
+  // every warp has rows.
+  bool staged = stageActivations && prefetch && mv.rows % rowsPerBlock == 0 &&
+                mv.columns <= kMaxStagedBytes;
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  SmallVector<Type> workgroupBuffers;
+  // One element per 16-byte chunk: a vector of four words, whose type aligns the buffer to 16.
+  auto chunkType = VectorType::get({kPieceBytes / 4}, b.getI32Type());
+  if (staged)
+    workgroupBuffers.push_back(
+        MemRefType::get({mv.columns / kPieceBytes}, chunkType, AffineMap(), workgroup));
+  gpu::LaunchOp launch =
+      createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize, workgroupBuffers);
 
   Value tid = launch.getThreadIds().x;
   Value warpSize = indexConstant(b, loc, kWarpSize);
@@ -322,7 +355,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
     SmallVector<SmallVector<Value>> words;
     for (Value row : rows)
-      words.push_back(loadWords(lb, loc, w, row, wColumn));
+      words.push_back(loadWords(lb, loc, w, ValueRange{row, wColumn}));
     return words;
   };
   // The activations of one piece (once for all rows), and every row's sum and sum(q) advanced by it.
@@ -331,9 +364,17 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
     SmallVector<Value> activations;
     for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
+      if (staged) {
+        Value chunk = stagedChunk(lb, loc, piece, indexConstant(lb, loc, i));
+        Value words =
+            memref::LoadOp::create(lb, loc, launch.getWorkgroupAttributions()[0], chunk);
+        for (int64_t j = 0; j < kPieceBytes / 4; ++j)
+          activations.push_back(vector::ExtractOp::create(lb, loc, words, j));
+        continue;
+      }
       Value column =
           arith::AddIOp::create(lb, loc, qColumn, indexConstant(lb, loc, i * kPieceBytes));
-      llvm::append_range(activations, loadWords(lb, loc, q, token, column));
+      llvm::append_range(activations, loadWords(lb, loc, q, ValueRange{token, column}));
     }
     Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
@@ -363,7 +404,37 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   auto waitForPreviousKernels = [&](OpBuilder &wb, Location loc) {
     NVVM::GriddepcontrolOp::create(wb, loc, NVVM::GridDepActionKind::wait);
   };
-  int64_t rounds = (mv.columns / kPieceTrits + kWarpSize - 1) / kWarpSize;
+  // The whole block copies the token's activations into shared memory, a 16-byte chunk per
+  // thread at a time, then waits for every thread's copy.
+  auto stageActivationsOf = [&](OpBuilder &sb, Location loc) {
+    Value stage = launch.getWorkgroupAttributions()[0];
+    int64_t chunks = mv.columns / kPieceBytes, threads = warpsPerBlock * kWarpSize;
+    auto bytes = VectorType::get({kPieceBytes}, sb.getI8Type());
+    for (int64_t base = 0; base < chunks; base += threads) {
+      Value c = arith::AddIOp::create(sb, loc, tid, indexConstant(sb, loc, base));
+      auto copy = [&](OpBuilder &cb, Location loc) {
+        Value from = arith::MulIOp::create(cb, loc, c, indexConstant(cb, loc, kPieceBytes));
+        Value v = vector::LoadOp::create(cb, loc, bytes, q, ValueRange{token, from},
+                                         /*nontemporal=*/false, llvm::MaybeAlign(kPieceBytes));
+        v = vector::BitCastOp::create(cb, loc, chunkType, v);
+        int64_t perPiece = kPieceTrits / kPieceBytes;
+        Value piece = arith::DivUIOp::create(cb, loc, c, indexConstant(cb, loc, perPiece));
+        Value inPiece = arith::RemUIOp::create(cb, loc, c, indexConstant(cb, loc, perPiece));
+        memref::StoreOp::create(cb, loc, v, stage, stagedChunk(cb, loc, piece, inPiece));
+      };
+      if (base + threads <= chunks) {
+        copy(sb, loc);
+        continue;
+      }
+      Value inRow = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, c,
+                                          indexConstant(sb, loc, chunks));
+      scf::IfOp::create(sb, loc, inRow, [&](OpBuilder &tb, Location loc) {
+        copy(tb, loc);
+        scf::YieldOp::create(tb, loc);
+      });
+    }
+    gpu::BarrierOp::create(sb, loc);
+  };
   // The whole warp takes the same branch, so its shuffles stay converged.
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
@@ -381,7 +452,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                              [&](Value v) { return isConstantBuffer(v) == constants; });
       preloaded.insert(more.begin(), more.end());
     };
-    if (dependentLaunch && rounds <= kMaxPrefetchRounds) {
+    if (prefetch) {
       // The weights depend on no earlier kernel: every piece of them is loaded while the kernel
       // before this one still runs, and only the activations wait for it.
       SmallVector<Value> piece, inRange;
@@ -402,6 +473,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       preload(ib, /*constants=*/true);
       waitForPreviousKernels(ib, loc);
       preload(ib, /*constants=*/false);
+      if (staged)
+        stageActivationsOf(ib, loc);
       for (int64_t i = 0; i < rounds; ++i) {
         SmallVector<Value> next = accumulate(ib, loc, weightWords[i], piece[i], totals);
         for (auto [t, n] : llvm::zip(totals, next))
@@ -566,7 +639,7 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses)
-        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch);
+        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations);
     }
   }
 };
