@@ -3,13 +3,14 @@
 // Decode reads every weight once per token, so the ternary accumulate must
 // stream the packed trits at memory speed. The generic lowering gives each
 // output one thread reading its row a byte at a time; here a warp reads a
-// row in 16-byte pieces and does four trits per dp4a instruction.
+// row a 32-bit word (16 trits) per lane at a time and does four trits per
+// dp4a instruction.
 //
-// The weights are re-laid inside each 16-byte piece so that a 32-bit word
-// masked with 0x03030303 << 2s gives the codes (times 4^s) of four
-// consecutive trits, the same four whose activations sit in one 32-bit word
-// (docs/cuda.md, "The matvec layout"); each s sums into its own accumulator,
-// divided by 4^s at the end. Kernel and layout are one decision,
+// The weights are re-laid inside each 32-bit word so that the word masked
+// with 0x03030303 << 2s gives the codes (times 4^s) of four consecutive
+// trits, the same four whose activations sit in 32-bit word s of the word's
+// 16-byte chunk of activations (docs/cuda.md, "The matvec layout"); each s
+// sums into its own accumulator, divided by 4^s at the end. Kernel and layout are one decision,
 // so this pass changes both, and only for weights whose every use it
 // rewrites.
 //
@@ -34,8 +35,11 @@ using namespace ::tern::cuda;
 namespace {
 
 constexpr int64_t kTritsPerByte = 4;
-constexpr int64_t kPieceBytes = 16;                       // one 16-byte load per lane
-constexpr int64_t kPieceTrits = kPieceBytes * kTritsPerByte;
+// A lane takes one 32-bit word of packed trits of a row at a time: 16 trits, whose activations are
+// one 16-byte chunk.
+constexpr int64_t kWordBytes = 4;
+constexpr int64_t kWordTrits = kWordBytes * kTritsPerByte;
+constexpr int64_t kChunkBytes = kWordTrits;
 // Each bit pair of a byte of codes (0, 1 or 2) is summed in place, times 1, 4, 16 or 64, against
 // int8 activations (at most 128 in magnitude), K / 4 terms per sum: every sum stays under 2^31
 // while 2 * 64 * 128 * K / 4 < 2^31, that is K < 2^19. Longer rows take the generic lowering.
@@ -182,7 +186,7 @@ std::optional<Matvec> matchMatvec(linalg::GenericOp op) {
   if (!wType.hasStaticShape() || qType.isDynamicDim(1))
     return std::nullopt;
   int64_t columns = qType.getDimSize(1), rows = wType.getDimSize(0);
-  if (columns % kPieceTrits != 0 || columns >= kMaxColumns ||
+  if (columns % kWordTrits != 0 || columns >= kMaxColumns ||
       wType.getDimSize(1) * kTritsPerByte != columns ||
       cast<MemRefType>(out.getType()).getDimSize(1) != rows)
     return std::nullopt;
@@ -196,31 +200,35 @@ std::optional<Matvec> matchMatvec(linalg::GenericOp op) {
 // The layout and the kernel.
 //===----------------------------------------------------------------------===//
 
-/// Within each 16-byte piece, byte 4m+j holds in bit pair s the code of
-/// trit 16s+4m+j of the piece, which two_bit keeps in byte 4s+m, pair j.
-void interleavePiece(const uint8_t *in, uint8_t *out) {
-  for (int m = 0; m < 4; ++m)
-    for (int j = 0; j < 4; ++j) {
-      uint8_t byte = 0;
-      for (int s = 0; s < 4; ++s)
-        byte |= ((in[4 * s + m] >> (2 * j)) & 3) << (2 * s);
-      out[4 * m + j] = byte;
-    }
+/// Within each 4-byte word, byte j holds in bit pair s the code of trit 4s+j of the word, which
+/// two_bit keeps in byte s, pair j (a transpose of the 4x4 bit pairs).
+void interleaveWord(const uint8_t *in, uint8_t *out) {
+  for (int j = 0; j < 4; ++j) {
+    uint8_t byte = 0;
+    for (int s = 0; s < 4; ++s)
+      byte |= ((in[s] >> (2 * j)) & 3) << (2 * s);
+    out[j] = byte;
+  }
 }
 
 LogicalResult interleaveGlobal(memref::GlobalOp global) {
   auto value = dyn_cast_or_null<ElementsAttr>(global.getInitialValueAttr());
   std::optional<ArrayRef<char>> bytes;
-  if (value)
+  std::vector<char> splat; // every byte the same (a dense splat keeps one)
+  if (value && value.isSplat() && value.getElementType().isInteger(8)) {
+    splat.assign(value.getNumElements(), char(value.getSplatValue<APInt>().getZExtValue()));
+    bytes = ArrayRef<char>(splat);
+  } else if (value) {
     bytes = mlir::tern::getRawElementBytes(value);
+  }
   if (!bytes || int64_t(bytes->size()) != global.getType().getNumElements())
     return global.emitError("tern-gpu-ternary-matvec: cannot read the packed trits of this weight");
   std::string name = (global.getSymName() + ".dp4a").str();
   ElementsAttr laid = mlir::tern::makeElementsAttr(
       cast<ShapedType>(value.getType()), name, [&](MutableArrayRef<char> out) {
-        for (size_t at = 0; at < bytes->size(); at += kPieceBytes)
-          interleavePiece(reinterpret_cast<const uint8_t *>(bytes->data() + at),
-                          reinterpret_cast<uint8_t *>(out.data() + at));
+        for (size_t at = 0; at < bytes->size(); at += kWordBytes)
+          interleaveWord(reinterpret_cast<const uint8_t *>(bytes->data() + at),
+                         reinterpret_cast<uint8_t *>(out.data() + at));
       });
   global.setInitialValueAttr(laid);
   global->setAttr(mlir::tern::kGPULayoutAttr,
@@ -232,15 +240,16 @@ Value i32Constant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
 }
 
-/// The four 32-bit words of a 16-byte aligned load at `indices`.
-SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, ValueRange indices) {
-  auto bytes = VectorType::get({kPieceBytes}, b.getI8Type());
-  auto words = VectorType::get({kPieceBytes / 4}, b.getI32Type());
+/// The 32-bit words of an aligned load of `count` of them at `indices` of a memref of bytes.
+SmallVector<Value> loadWords(OpBuilder &b, Location loc, Value memref, ValueRange indices,
+                             int64_t count) {
+  auto bytes = VectorType::get({count * 4}, b.getI8Type());
+  auto words = VectorType::get({count}, b.getI32Type());
   Value v = vector::LoadOp::create(b, loc, bytes, memref, indices,
-                                   /*nontemporal=*/false, llvm::MaybeAlign(kPieceBytes));
+                                   /*nontemporal=*/false, llvm::MaybeAlign(count * 4));
   v = vector::BitCastOp::create(b, loc, words, v);
   SmallVector<Value> result;
-  for (int64_t i = 0; i < kPieceBytes / 4; ++i)
+  for (int64_t i = 0; i < count; ++i)
     result.push_back(vector::ExtractOp::create(b, loc, v, i));
   return result;
 }
@@ -254,28 +263,12 @@ Value asBytes(OpBuilder &b, Location loc, Value word) {
   return vector::BitCastOp::create(b, loc, VectorType::get({4}, b.getI8Type()), one);
 }
 
-/// A row of at most this many pieces per lane is loaded whole before the kernel waits for the
-/// one before it (dependent launch); a longer one waits first and streams as it goes.
-constexpr int64_t kMaxPrefetchRounds = 8;
+/// A row of at most this many words per lane is loaded whole before the kernel waits for the one
+/// before it (dependent launch); a longer one waits first and streams as it goes.
+constexpr int64_t kMaxPrefetchRounds = 32;
 
 /// Activations of at most this many bytes per token are staged in shared memory.
 constexpr int64_t kMaxStagedBytes = 16 * 1024;
-
-/// Where 16-byte chunk `c` of the activations lies in shared memory. Lane L reads the four chunks
-/// of piece p = L + 32 j, one at a time; eight lanes' 16-byte reads are served together, and
-/// without a swizzle those of lanes L and L + 2 (64 bytes apart in a row of 128) would share
-/// banks. Rotating the chunks of piece p by (p >> 1) mod 4 gives the eight lanes eight different
-/// groups of four banks.
-Value stagedChunk(OpBuilder &b, Location loc, Value piece, Value chunkInPiece) {
-  Value rotation = arith::AndIOp::create(
-      b, loc, arith::ShRUIOp::create(b, loc, piece, indexConstant(b, loc, 1)),
-      indexConstant(b, loc, 3));
-  Value rotated = arith::AndIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, chunkInPiece, rotation), indexConstant(b, loc, 3));
-  return arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, piece, indexConstant(b, loc, kPieceTrits / kPieceBytes)),
-      rotated);
-}
 
 void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                 bool dependentLaunch, bool stageActivations) {
@@ -297,7 +290,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   int64_t pairs = rowsPerWarp / 2, half = mv.rows / 2;
   int64_t rowsPerBlock = warpsPerBlock * rowsPerWarp;
   Value blocks = indexConstant(b, loc, (mv.rows + rowsPerBlock - 1) / rowsPerBlock);
-  int64_t rounds = (mv.columns / kPieceTrits + kWarpSize - 1) / kWarpSize;
+  int64_t words = mv.columns / kWordTrits;
+  int64_t rounds = (words + kWarpSize - 1) / kWarpSize;
   bool prefetch = dependentLaunch && rounds <= kMaxPrefetchRounds;
   // The block's copy of the activations needs a barrier that every thread reaches: only when
   // every warp has rows.
@@ -306,10 +300,9 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   SmallVector<Type> workgroupBuffers;
   // One element per 16-byte chunk: a vector of four words, whose type aligns the buffer to 16.
-  auto chunkType = VectorType::get({kPieceBytes / 4}, b.getI32Type());
+  auto chunkType = VectorType::get({kChunkBytes / 4}, b.getI32Type());
   if (staged)
-    workgroupBuffers.push_back(
-        MemRefType::get({mv.columns / kPieceBytes}, chunkType, AffineMap(), workgroup));
+    workgroupBuffers.push_back(MemRefType::get({words}, chunkType, AffineMap(), workgroup));
   gpu::LaunchOp launch =
       createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize, workgroupBuffers);
 
@@ -349,32 +342,18 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     // Past the last row, a warp reads the last row again (and stores nothing).
     rows.push_back(arith::MinUIOp::create(b, loc, row, lastRow));
   }
-  Value pieces = indexConstant(b, loc, mv.columns / kPieceTrits);
-  // One piece of every row: rowsPerWarp loads in flight per lane.
-  auto loadWeights = [&](OpBuilder &lb, Location loc, Value piece) {
-    Value wColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceBytes));
-    SmallVector<SmallVector<Value>> words;
-    for (Value row : rows)
-      words.push_back(loadWords(lb, loc, w, ValueRange{row, wColumn}));
-    return words;
-  };
-  // The activations of one piece (once for all rows), and every row's sum and sum(q) advanced by it.
-  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<SmallVector<Value>> weightWords,
-                        Value piece, ValueRange acc) {
-    Value qColumn = arith::MulIOp::create(lb, loc, piece, indexConstant(lb, loc, kPieceTrits));
+  // The activations of one word (once for all rows), and every row's sums and sum(q) advanced by
+  // it.
+  auto accumulateWord = [&](OpBuilder &lb, Location loc, ArrayRef<Value> weightWords, Value word,
+                            ValueRange acc) {
     SmallVector<Value> activations;
-    for (int64_t i = 0; i < kPieceTrits / kPieceBytes; ++i) {
-      if (staged) {
-        Value chunk = stagedChunk(lb, loc, piece, indexConstant(lb, loc, i));
-        Value words =
-            memref::LoadOp::create(lb, loc, launch.getWorkgroupAttributions()[0], chunk);
-        for (int64_t j = 0; j < kPieceBytes / 4; ++j)
-          activations.push_back(vector::ExtractOp::create(lb, loc, words, j));
-        continue;
-      }
-      Value column =
-          arith::AddIOp::create(lb, loc, qColumn, indexConstant(lb, loc, i * kPieceBytes));
-      llvm::append_range(activations, loadWords(lb, loc, q, ValueRange{token, column}));
+    if (staged) {
+      Value chunk = memref::LoadOp::create(lb, loc, launch.getWorkgroupAttributions()[0], word);
+      for (int64_t j = 0; j < kChunkBytes / 4; ++j)
+        activations.push_back(vector::ExtractOp::create(lb, loc, chunk, j));
+    } else {
+      Value qColumn = arith::MulIOp::create(lb, loc, word, indexConstant(lb, loc, kChunkBytes));
+      activations = loadWords(lb, loc, q, ValueRange{token, qColumn}, kChunkBytes / 4);
     }
     Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
@@ -383,51 +362,75 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     for (Value word : activations)
       sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
                                               asBytes(lb, loc, word), s8, sum);
-    // Bit pair sh of every byte, masked in place (no shift): codes times 4^sh, summed into their
-    // own accumulator, which is divided by 4^sh exactly at the end (kCodeScales).
+    // Bit pair sh of every byte, masked in place (no shift): the codes of trits 4sh..4sh+3 times
+    // 4^sh, against activation word sh, summed into their own accumulator, which is divided by
+    // 4^sh exactly at the end (kCodeScales).
     SmallVector<Value> next;
     for (int64_t r = 0; r < rowsPerWarp; ++r)
       for (int64_t sh = 0; sh < kCodeScales; ++sh) {
-        Value dot = acc[r * kCodeScales + sh];
         Value shifted = i32Constant(lb, loc, int32_t(0x03030303u << (2 * sh)));
-        for (int64_t m = 0; m < 4; ++m) {
-          Value codes =
-              asBytes(lb, loc, arith::AndIOp::create(lb, loc, weightWords[r][m], shifted));
-          Value x = asBytes(lb, loc, activations[4 * sh + m]);
-          dot = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x, s8, dot);
-        }
-        next.push_back(dot);
+        Value codes = asBytes(lb, loc, arith::AndIOp::create(lb, loc, weightWords[r], shifted));
+        Value x = asBytes(lb, loc, activations[sh]);
+        next.push_back(NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), codes, u8, x,
+                                                         s8, acc[r * kCodeScales + sh]));
       }
     next.push_back(sum);
     return next;
+  };
+  // A lane takes `group` consecutive words of each of its rows at a time: one where every word
+  // is loaded before the wait (each lane's share of a row then ends within a word of the others'),
+  // four in the loop that streams longer rows (16-byte loads).
+  int64_t group = !prefetch && words % 4 == 0 ? 4 : 1;
+  // Group `g` of every row: rowsPerWarp loads in flight per lane.
+  auto loadWeights = [&](OpBuilder &lb, Location loc, Value g) {
+    Value wColumn =
+        arith::MulIOp::create(lb, loc, g, indexConstant(lb, loc, group * kWordBytes));
+    SmallVector<SmallVector<Value>> weightWords;
+    for (Value row : rows)
+      weightWords.push_back(loadWords(lb, loc, w, ValueRange{row, wColumn}, group));
+    return weightWords;
+  };
+  // The activations of group `g` (once for all rows), and every row's sums and sum(q) advanced by
+  // it.
+  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<SmallVector<Value>> weightWords,
+                        Value g, ValueRange acc) {
+    SmallVector<Value> totals(acc.begin(), acc.end());
+    for (int64_t i = 0; i < group; ++i) {
+      Value word = arith::AddIOp::create(
+          lb, loc, arith::MulIOp::create(lb, loc, g, indexConstant(lb, loc, group)),
+          indexConstant(lb, loc, i));
+      SmallVector<Value> wordOfRows;
+      for (const SmallVector<Value> &rowWords : weightWords)
+        wordOfRows.push_back(rowWords[i]);
+      totals = accumulateWord(lb, loc, wordOfRows, word, totals);
+    }
+    return totals;
   };
   auto waitForPreviousKernels = [&](OpBuilder &wb, Location loc) {
     NVVM::GriddepcontrolOp::create(wb, loc, NVVM::GridDepActionKind::wait);
   };
   // The whole block copies the token's activations into shared memory, a 16-byte chunk per
-  // thread at a time, then waits for every thread's copy.
+  // thread at a time, then waits for every thread's copy. Lane L then reads chunk L + 32 i:
+  // consecutive lanes, consecutive chunks, no bank conflicts.
   auto stageActivationsOf = [&](OpBuilder &sb, Location loc) {
     Value stage = launch.getWorkgroupAttributions()[0];
-    int64_t chunks = mv.columns / kPieceBytes, threads = warpsPerBlock * kWarpSize;
-    auto bytes = VectorType::get({kPieceBytes}, sb.getI8Type());
-    for (int64_t base = 0; base < chunks; base += threads) {
+    int64_t threads = warpsPerBlock * kWarpSize;
+    auto bytes = VectorType::get({kChunkBytes}, sb.getI8Type());
+    for (int64_t base = 0; base < words; base += threads) {
       Value c = arith::AddIOp::create(sb, loc, tid, indexConstant(sb, loc, base));
       auto copy = [&](OpBuilder &cb, Location loc) {
-        Value from = arith::MulIOp::create(cb, loc, c, indexConstant(cb, loc, kPieceBytes));
+        Value from = arith::MulIOp::create(cb, loc, c, indexConstant(cb, loc, kChunkBytes));
         Value v = vector::LoadOp::create(cb, loc, bytes, q, ValueRange{token, from},
-                                         /*nontemporal=*/false, llvm::MaybeAlign(kPieceBytes));
+                                         /*nontemporal=*/false, llvm::MaybeAlign(kChunkBytes));
         v = vector::BitCastOp::create(cb, loc, chunkType, v);
-        int64_t perPiece = kPieceTrits / kPieceBytes;
-        Value piece = arith::DivUIOp::create(cb, loc, c, indexConstant(cb, loc, perPiece));
-        Value inPiece = arith::RemUIOp::create(cb, loc, c, indexConstant(cb, loc, perPiece));
-        memref::StoreOp::create(cb, loc, v, stage, stagedChunk(cb, loc, piece, inPiece));
+        memref::StoreOp::create(cb, loc, v, stage, c);
       };
-      if (base + threads <= chunks) {
+      if (base + threads <= words) {
         copy(sb, loc);
         continue;
       }
       Value inRow = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, c,
-                                          indexConstant(sb, loc, chunks));
+                                          indexConstant(sb, loc, words));
       scf::IfOp::create(sb, loc, inRow, [&](OpBuilder &tb, Location loc) {
         copy(tb, loc);
         scf::YieldOp::create(tb, loc);
@@ -453,20 +456,19 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       preloaded.insert(more.begin(), more.end());
     };
     if (prefetch) {
-      // The weights depend on no earlier kernel: every piece of them is loaded while the kernel
+      // The weights depend on no earlier kernel: every word of them is loaded while the kernel
       // before this one still runs, and only the activations wait for it.
-      SmallVector<Value> piece, inRange;
+      SmallVector<Value> word, inRange;
       SmallVector<SmallVector<SmallVector<Value>>> weightWords;
-      int64_t total = mv.columns / kPieceTrits;
       for (int64_t i = 0; i < rounds; ++i) {
         Value p = arith::AddIOp::create(ib, loc, lane, indexConstant(ib, loc, i * kWarpSize));
         Value ok;
-        if ((i + 1) * kWarpSize > total) {
-          Value last = indexConstant(ib, loc, total - 1);
+        if ((i + 1) * kWarpSize > words) {
+          Value last = indexConstant(ib, loc, words - 1);
           ok = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ule, p, last);
           p = arith::MinUIOp::create(ib, loc, p, last); // a valid address; its sums are dropped
         }
-        piece.push_back(p);
+        word.push_back(p);
         inRange.push_back(ok);
         weightWords.push_back(loadWeights(ib, loc, p));
       }
@@ -476,7 +478,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       if (staged)
         stageActivationsOf(ib, loc);
       for (int64_t i = 0; i < rounds; ++i) {
-        SmallVector<Value> next = accumulate(ib, loc, weightWords[i], piece[i], totals);
+        SmallVector<Value> next = accumulate(ib, loc, weightWords[i], word[i], totals);
         for (auto [t, n] : llvm::zip(totals, next))
           t = inRange[i] ? arith::SelectOp::create(ib, loc, inRange[i], n, t).getResult() : n;
       }
@@ -486,7 +488,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
         waitForPreviousKernels(ib, loc);
       preload(ib, /*constants=*/false);
       auto loop = scf::ForOp::create(
-          ib, loc, lane, pieces, warpSize, totals,
+          ib, loc, lane, indexConstant(ib, loc, words / group), warpSize, totals,
           [&](OpBuilder &lb, Location loc, Value p, ValueRange acc) {
             SmallVector<SmallVector<Value>> weightWords = loadWeights(lb, loc, p);
             scf::YieldOp::create(lb, loc, accumulate(lb, loc, weightWords, p, acc));

@@ -36,8 +36,9 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # name: checkpoint options, prompt length, ternc target, packing. Sizes are chosen to take both
-# kernel paths: rows whose width is a multiple of 64 use the dp4a matvec (H=64, 1024, I=256...),
-# others (H=200, 96, 80) and base3 the generic reduction kernels.
+# kernel paths: rows whose width is a multiple of 16 use the dp4a matvec (H=64, 96, 1024, I=256...;
+# H=96 in the loop that takes one 32-bit word per lane at a time), others (H=200, I=522) and base3
+# the generic reduction kernels.
 CASES = {
     "small": (dict(hidden_size=64, layers=2, vocab=100, seed=0), 12, "cuda", "two_bit"),
     "small-sm90": (dict(hidden_size=64, layers=2, vocab=100, seed=0), 12, "cuda-sm_90", "two_bit"),
@@ -48,7 +49,7 @@ CASES = {
     "base3": (dict(hidden_size=80, layers=6, vocab=150, seed=4, dtype="f32"), 12, "cuda", "base3"),
     "wide": (dict(hidden_size=1024, layers=2, vocab=1000, seed=5), 12, "cuda-sm_90", "two_bit"),
     # sm_90 (programmatic dependent launch) with generic kernels only, and with rows too long for
-    # the matvec to load all its weights before it waits (I = 16448: 9 pieces per lane).
+    # the matvec to load all its weights before it waits (I = 16448: 33 words per lane).
     "odd-sizes-sm90": (dict(hidden_size=200, layers=2, vocab=300, intermediate_size=522, seed=6),
                        12, "cuda-sm_90", "two_bit"),
     "long-rows-sm90": (dict(hidden_size=64, layers=2, vocab=100, intermediate_size=16448, seed=7),

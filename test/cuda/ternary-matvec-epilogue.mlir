@@ -9,7 +9,7 @@
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<1x64xi8>, %[[S:[a-z0-9]+]]: memref<1xf32>)
 // CHECK: %[[G:.*]] = memref.get_global @gain
 // CHECK: gpu.launch
-// CHECK: vector.load %{{.*}} : memref<2x16xi8>, vector<16xi8>
+// CHECK: vector.load %{{.*}} : memref<2x16xi8>, vector<4xi8>
 // CHECK: %[[GAIN:.*]] = memref.load %[[G]][%{{.*}}] : memref<2xf32>
 // CHECK-NEXT: nvvm.griddepcontrol wait
 // CHECK: %[[SCALE:.*]] = memref.load %[[S]][%{{.*}}] : memref<1xf32>

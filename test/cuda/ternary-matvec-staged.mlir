@@ -2,23 +2,23 @@
 // RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec="dependent-launch=1 warps-per-block=2 stage-activations=0" | FileCheck %s --check-prefix=OFF
 
 // With dependent launch and every warp of every block given rows (2 rows, 2 warps of a row each),
-// the block copies the token's 64 activations (four 16-byte chunks) into shared memory after the
-// wait: each of the first four threads one chunk, stored at its swizzled place (chunk i of piece
-// p at 4 p + ((i + (p >> 1)) mod 4)); a barrier; then every warp reads its chunks from there, not
-// from global memory.
+// the block copies the token's 64 activations (four 16-byte chunks, one per 32-bit word of trits)
+// into shared memory after the wait: each of the first four threads one chunk, at its place; a
+// barrier; then every warp reads the chunk of each of its words from there (lane L reads chunk
+// L + 32 i: consecutive lanes, consecutive chunks), not from global memory.
 // CHECK-LABEL: func.func @staged
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<1x64xi8>)
-// CHECK: gpu.launch {{.*}} workgroup(%[[STAGE:.*]] : memref<4xvector<4xi32>, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} threads(%[[TX:[a-z0-9]+]], {{.*}} workgroup(%[[STAGE:.*]] : memref<4xvector<4xi32>, #gpu.address_space<workgroup>>)
 // CHECK: nvvm.griddepcontrol wait
-// CHECK: %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %c4 : index
+// CHECK: %[[C:.*]] = arith.addi %[[TX]], %c0{{.*}} : index
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[C]], %c4{{.*}} : index
 // CHECK-NEXT: scf.if %[[IN]] {
 // CHECK: %[[V:.*]] = vector.load %[[Q]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<1x64xi8>, vector<16xi8>
 // CHECK-NEXT: %[[W:.*]] = vector.bitcast %[[V]] : vector<16xi8> to vector<4xi32>
-// CHECK: arith.shrui
-// CHECK: memref.store %[[W]], %[[STAGE]][%{{.*}}]
+// CHECK-NEXT: memref.store %[[W]], %[[STAGE]][%[[C]]]
 // CHECK: gpu.barrier
 // CHECK-NOT: vector.load %[[Q]]
-// CHECK-COUNT-4: memref.load %[[STAGE]]
+// CHECK: memref.load %[[STAGE]]
 // CHECK: nvvm.dot.accumulate.4way
 // OFF-LABEL: func.func @staged
 // OFF-NOT: workgroup

@@ -2,17 +2,19 @@
 
 // The two_bit ternary accumulate (as convert-tern-to-linalg writes it, bufferized) becomes a
 // kernel with dp4a (a warp per 4 rows), and its weight global is re-laid for it. In the first row only
-// trit 1 is +1 (code 2; byte 0 = 0x59 = 89, the rest 0x55 = 85: all trits 0): in the interleaved
-// layout that trit's code goes to byte 1, bit pair 0 (0x56 = 86).
-// CHECK: memref.global "private" constant @w : memref<2x16xi8> = dense<{{\[\[}}85, 86, 85, {{.*}}]]> {{.*}}tern.gpu_layout = "two_bit_dp4a_interleaved"
+// trit 17 is +1 (code 2; byte 4 = 0x59 = 89, the rest 0x55 = 85: all trits 0): trit 1 of the second
+// 32-bit word, which two_bit keeps in the word's byte 0, bit pair 1, and the re-laid word in its
+// byte 1, bit pair 0 (0x56 = 86 at byte 5).
+// CHECK: memref.global "private" constant @w : memref<2x16xi8> = dense<{{\[\[}}85, 85, 85, 85, 85, 86, 85, {{.*}}]]> {{.*}}tern.gpu_layout = "two_bit_dp4a_interleaved"
 // CHECK-LABEL: func.func @matvec
 // CHECK: %[[W:.*]] = memref.get_global @w
 // CHECK: %[[T:.*]] = memref.dim %arg0, %c0
 // CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c1, %{{.*}} = %[[T]], %{{.*}} = %{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
-// A warp takes 4 rows (rows past the last are read again as the last one and never stored):
-// first the 4 rows' 16-byte pieces, then the 64 activations once, 16 dp4a for their sum and 16
-// per row: each word of trits masked in place (no shift) with 0x03030303 << 2s into its own
-// accumulator per s; then per row the accumulators divided by 4^s (arithmetic shifts by 2, 4, 6)
+// A warp takes 4 rows (rows past the last are read again as the last one and never stored); the
+// loop that streams the rows (no dependent launch) takes four 32-bit words of each row per lane
+// at a time: first the 4 rows' 16-byte loads, then per word its 16 activations once, 4 dp4a for
+// their sum and 4 per row: the word of trits masked in place (no shift) with 0x03030303 << 2s
+// into its own accumulator per s, against activation word s; then per row the accumulators divided by 4^s (arithmetic shifts by 2, 4, 6)
 // and added, the subtraction and the warp's shuffles; lane r stores row r.
 // CHECK: arith.minui
 // CHECK: arith.minui
@@ -51,7 +53,7 @@
 #w = affine_map<(t, n, k) -> (n, k floordiv 4)>
 #o = affine_map<(t, n, k) -> (t, n)>
 module {
-  memref.global "private" constant @w : memref<2x16xi8> = dense<[[89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]>
+  memref.global "private" constant @w : memref<2x16xi8> = dense<[[85, 85, 85, 85, 89, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85], [85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85, 85]]>
   func.func @matvec(%q: memref<?x64xi8>, %out: memref<?x2xi32>) {
     %w = memref.get_global @w : memref<2x16xi8>
     linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -84,7 +86,7 @@ module {
 
 // -----
 
-// Rows of 48 trits are not a whole number of 16-byte pieces: the generic lowering keeps them.
+// Rows of 40 trits are not a whole number of 32-bit words: the generic lowering keeps them.
 // CHECK-LABEL: func.func @short_rows
 // CHECK-NOT: gpu.launch
 // CHECK: linalg.generic
@@ -92,11 +94,11 @@ module {
 #w = affine_map<(t, n, k) -> (n, k floordiv 4)>
 #o = affine_map<(t, n, k) -> (t, n)>
 module {
-  memref.global "private" constant @w : memref<2x12xi8> = dense<85>
-  func.func @short_rows(%q: memref<?x48xi8>, %out: memref<?x2xi32>) {
-    %w = memref.get_global @w : memref<2x12xi8>
+  memref.global "private" constant @w : memref<2x10xi8> = dense<85>
+  func.func @short_rows(%q: memref<?x40xi8>, %out: memref<?x2xi32>) {
+    %w = memref.get_global @w : memref<2x10xi8>
     linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-        ins(%q, %w : memref<?x48xi8>, memref<2x12xi8>) outs(%out : memref<?x2xi32>) {
+        ins(%q, %w : memref<?x40xi8>, memref<2x10xi8>) outs(%out : memref<?x2xi32>) {
     ^bb0(%x8: i8, %byte: i8, %acc: i32):
       %c0 = arith.constant 0 : i32
       %c1 = arith.constant 1 : i32
