@@ -429,9 +429,27 @@ public:
       // What depends on no earlier kernel is read while the kernel before this one still runs:
       // the weights into registers, the other inputs into L2. Only then does this kernel wait.
       prefetchInputs(b, loc, members, local, tid);
-      preloadConstants(b, members, tid, memory);
+      preload(b, members, tid, memory, [](Value buffer) { return isConstantBuffer(buffer); });
       NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
     }
+    // Then the other inputs, all at once: one trip to memory, where loads left after the
+    // members' stores would each wait for their own (the compiler cannot tell that the stores do
+    // not reach them). A member that writes such an input (the recurrence updates its state in
+    // place) makes the kernel forget the loaded values, so that what reads it later reads what
+    // was written; that needs the member's one output to be all it writes.
+    preload(b, members, tid, memory, [&](Value buffer) {
+      return !isConstantBuffer(buffer) && !llvm::is_contained(local, buffer) &&
+             llvm::all_of(members, [&](const Member &m) {
+               linalg::LinalgOp op = m.op;
+               SmallVector<Access> body;
+               appendBodyAccesses(op, body);
+               bool writesBody = llvm::any_of(body, [](const Access &a) { return a.write; });
+               bool reaches = llvm::any_of(op.getDpsInits(), [&](Value init) {
+                 return mayAliasInKernel(init, buffer);
+               });
+               return !writesBody && (!reaches || op.getNumDpsInits() == 1);
+             });
+    });
     for (auto [buffer, shared] :
          llvm::zip(local, launch.getWorkgroupAttributions().drop_front(kPartialsBuffers)))
       for (Member &m : members)
@@ -528,7 +546,7 @@ private:
   static constexpr int64_t kMaxPrefetchBytes = 64 * 1024;
   static constexpr int64_t kLineBytes = 128;
 
-  /// The members' inputs in global memory that are neither weights (preloadConstants) nor
+  /// The members' inputs in global memory that are neither weights (preload) nor
   /// written by the kernel, brought into L2 before the kernel waits, a line per thread: the
   /// recurrence's state, which the decode step's stream of matrix weights evicts from L2 every
   /// step, then no longer comes from HBM on the critical path. A prefetch is only a hint and L2
@@ -577,14 +595,15 @@ private:
     }
   }
 
-  /// Most registers a thread gives to weights loaded before the kernel waits.
+  /// Most registers a thread gives to the inputs of one preload.
   static constexpr int64_t kMaxPreloaded = 32;
 
-  /// Each member's weights (constant inputs), loaded by each thread for the elements it will
-  /// use, in every round, and remembered: the members then take them from registers. Nothing
-  /// writes a constant, so these loads need not wait for the kernel before this one.
-  void preloadConstants(OpBuilder &b, ArrayRef<Member> members, Value tid,
-                        KernelMemory &memory) {
+  /// Each member's inputs that `take` accepts (and nothing in the kernel writes), loaded by each
+  /// thread for the elements it will use, in every round, and remembered: the members then take
+  /// them from registers. The weights (constants) are loaded so before the kernel waits for the
+  /// one before it, the other inputs right after.
+  void preload(OpBuilder &b, ArrayRef<Member> members, Value tid, KernelMemory &memory,
+               function_ref<bool(Value)> take) {
     int64_t preloaded = 0;
     for (const Member &m : members) {
       linalg::LinalgOp op = m.op;
@@ -592,8 +611,8 @@ private:
       for (OpOperand *input : op.getDpsInputOperands()) {
         Value buffer = input->get();
         std::optional<ThreadMap> threads = threadMapOf(m, *input);
-        if (!isConstantBuffer(buffer) || !threads || !memory.unrolled(*threads) ||
-            memory.storedValue(buffer, *threads, 0))
+        if (!isa<MemRefType>(buffer.getType()) || !take(buffer) || !threads ||
+            !memory.unrolled(*threads) || memory.storedValue(buffer, *threads, 0))
           continue;
         int64_t rounds = (threads->total + blockSize - 1) / blockSize;
         if (preloaded + rounds > kMaxPreloaded)
