@@ -270,6 +270,60 @@ constexpr int64_t kMaxPrefetchRounds = 32;
 /// Activations of at most this many bytes per token are staged in shared memory.
 constexpr int64_t kMaxStagedBytes = 16 * 1024;
 
+/// The warp's sums of `rows` rows (a power of two), each lane holding a part of every row: every
+/// lane gets row `lane`'s total (lanes past the rows, some row's). Halving the rows at each of the
+/// first log2(rows) exchanges (a lane keeps half of them and gives its partner the other half)
+/// takes rows - 1 + (5 - log2(rows)) shuffles and one more to bring the totals to their lanes,
+/// where a reduction per row takes 5 per row. Integer sums: the result does not depend on the
+/// order.
+Value rowTotals(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value lane) {
+  SmallVector<Value> values(rows.begin(), rows.end());
+  Type laneType = b.getI32Type();
+  Value lane32 = arith::IndexCastOp::create(b, loc, laneType, lane);
+  int32_t offset = kWarpSize / 2;
+  auto xorShuffle = [&](Value v, int32_t by) {
+    return gpu::ShuffleOp::create(b, loc, v, by, kWarpSize, gpu::ShuffleMode::XOR)
+        .getShuffleResult();
+  };
+  // Row index bits of the lane that ends up with each row: lane bits 4, 3, ... in turn.
+  for (; values.size() > 1; offset /= 2) {
+    size_t half = values.size() / 2;
+    Value upper = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::AndIOp::create(b, loc, lane32, arith::ConstantIntOp::create(b, loc, laneType, offset)),
+        arith::ConstantIntOp::create(b, loc, laneType, 0));
+    SmallVector<Value> kept;
+    for (size_t i = 0; i < half; ++i) {
+      Value keep = arith::SelectOp::create(b, loc, upper, values[i + half], values[i]);
+      Value give = arith::SelectOp::create(b, loc, upper, values[i], values[i + half]);
+      kept.push_back(arith::AddIOp::create(b, loc, keep, xorShuffle(give, offset)));
+    }
+    values = std::move(kept);
+  }
+  Value total = values.front();
+  for (; offset > 0; offset /= 2)
+    total = arith::AddIOp::create(b, loc, total, xorShuffle(total, offset));
+  if (rows.size() == 1)
+    return total;
+  // Row r is in the lanes whose bits 4, 3, ... (as many as r has) spell r from its high bit.
+  int64_t bits = llvm::Log2_64(rows.size());
+  Value source = arith::ConstantIntOp::create(b, loc, laneType, 0);
+  for (int64_t k = 0; k < bits; ++k) {
+    Value bit = arith::AndIOp::create(
+        b, loc,
+        arith::ShRUIOp::create(b, loc, lane32,
+                               arith::ConstantIntOp::create(b, loc, laneType, bits - 1 - k)),
+        arith::ConstantIntOp::create(b, loc, laneType, 1));
+    source = arith::OrIOp::create(
+        b, loc, source,
+        arith::ShLIOp::create(b, loc, bit, arith::ConstantIntOp::create(b, loc, laneType, 4 - k)));
+  }
+  return gpu::ShuffleOp::create(b, loc, total, source,
+                                arith::ConstantIntOp::create(b, loc, laneType, kWarpSize),
+                                gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
 void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                 bool dependentLaunch, bool stageActivations) {
   linalg::GenericOp op = mv.op;
@@ -301,8 +355,12 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   SmallVector<Type> workgroupBuffers;
   // One element per 16-byte chunk: a vector of four words, whose type aligns the buffer to 16.
   auto chunkType = VectorType::get({kChunkBytes / 4}, b.getI32Type());
-  if (staged)
+  if (staged) {
     workgroupBuffers.push_back(MemRefType::get({words}, chunkType, AffineMap(), workgroup));
+    // Each thread's part of the sum of the activations, which every warp adds up at its end.
+    workgroupBuffers.push_back(
+        MemRefType::get({warpsPerBlock * kWarpSize}, b.getI32Type(), AffineMap(), workgroup));
+  }
   gpu::LaunchOp launch =
       createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize, workgroupBuffers);
 
@@ -357,11 +415,12 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     }
     Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
-    // sum(q) once: the same for every row.
+    // sum(q) once: the same for every row (with staged activations, the block's total instead).
     Value sum = acc.back();
     for (Value word : activations)
-      sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
-                                              asBytes(lb, loc, word), s8, sum);
+      if (!staged)
+        sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
+                                                asBytes(lb, loc, word), s8, sum);
     // Bit pair sh of every byte, masked in place (no shift): the codes of trits 4sh..4sh+3 times
     // 4^sh, against activation word sh, summed into their own accumulator, which is divided by
     // 4^sh exactly at the end (kCodeScales).
@@ -410,38 +469,67 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     NVVM::GriddepcontrolOp::create(wb, loc, NVVM::GridDepActionKind::wait);
   };
   // The whole block copies the token's activations into shared memory, a 16-byte chunk per
-  // thread at a time, then waits for every thread's copy. Lane L then reads chunk L + 32 i:
-  // consecutive lanes, consecutive chunks, no bank conflicts.
+  // thread at a time, each thread also adding up its chunks' activations; then a barrier waits
+  // for every thread's copy. Lane L then reads chunk L + 32 i: consecutive lanes, consecutive
+  // chunks, no bank conflicts.
   auto stageActivationsOf = [&](OpBuilder &sb, Location loc) {
     Value stage = launch.getWorkgroupAttributions()[0];
+    Value threadSums = launch.getWorkgroupAttributions()[1];
     int64_t threads = warpsPerBlock * kWarpSize;
     auto bytes = VectorType::get({kChunkBytes}, sb.getI8Type());
+    Value ones = asBytes(sb, loc, i32Constant(sb, loc, 0x01010101));
+    Value sum = i32Constant(sb, loc, 0);
     for (int64_t base = 0; base < words; base += threads) {
       Value c = arith::AddIOp::create(sb, loc, tid, indexConstant(sb, loc, base));
-      auto copy = [&](OpBuilder &cb, Location loc) {
+      // Copies chunk c and returns the sum so far with its 16 activations.
+      auto copy = [&](OpBuilder &cb, Location loc) -> Value {
         Value from = arith::MulIOp::create(cb, loc, c, indexConstant(cb, loc, kChunkBytes));
         Value v = vector::LoadOp::create(cb, loc, bytes, q, ValueRange{token, from},
                                          /*nontemporal=*/false, llvm::MaybeAlign(kChunkBytes));
         v = vector::BitCastOp::create(cb, loc, chunkType, v);
         memref::StoreOp::create(cb, loc, v, stage, c);
+        Value more = sum;
+        for (int64_t j = 0; j < kChunkBytes / 4; ++j)
+          more = NVVM::DotAccumulate4WayOp::create(
+              cb, loc, cb.getI32Type(), ones, NVVM::DotAccumulateType::UNSIGNED,
+              asBytes(cb, loc, vector::ExtractOp::create(cb, loc, v, j)),
+              NVVM::DotAccumulateType::SIGNED, more);
+        return more;
       };
       if (base + threads <= words) {
-        copy(sb, loc);
+        sum = copy(sb, loc);
         continue;
       }
       Value inRow = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, c,
                                           indexConstant(sb, loc, words));
-      scf::IfOp::create(sb, loc, inRow, [&](OpBuilder &tb, Location loc) {
-        copy(tb, loc);
-        scf::YieldOp::create(tb, loc);
-      });
+      auto tail = scf::IfOp::create(
+          sb, loc, inRow,
+          [&](OpBuilder &tb, Location loc) { scf::YieldOp::create(tb, loc, copy(tb, loc)); },
+          [&](OpBuilder &eb, Location loc) { scf::YieldOp::create(eb, loc, sum); });
+      sum = tail.getResult(0);
     }
+    memref::StoreOp::create(sb, loc, sum, threadSums, tid);
     gpu::BarrierOp::create(sb, loc);
+  };
+  // sum(q) of the staged row, which every row subtracts once: each lane adds the parts of the
+  // threads of its position in every warp, then the warp adds the lanes'. Nothing waits for it
+  // until the rows' totals are known.
+  auto stagedActivationSum = [&](OpBuilder &sb, Location loc) -> Value {
+    Value threadSums = launch.getWorkgroupAttributions()[1];
+    Value sum = i32Constant(sb, loc, 0);
+    for (int64_t w = 0; w < warpsPerBlock; ++w) {
+      Value at = arith::AddIOp::create(sb, loc, lane, indexConstant(sb, loc, w * kWarpSize));
+      sum = arith::AddIOp::create(sb, loc, sum, memref::LoadOp::create(sb, loc, threadSums, at));
+    }
+    return warpReduce(sb, loc, sum, [&](Value x, Value y) {
+      return arith::AddIOp::create(sb, loc, x, y);
+    });
   };
   // The whole warp takes the same branch, so its shuffles stay converged.
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
     SmallVector<Value> totals(rowsPerWarp * kCodeScales + 1, zero);
+    Value stagedSum; // sum(q) of the whole row, with staged activations
     // The epilogue's inputs at this lane's row (the last row for lanes past the warp's rows):
     // its weights (the forget gate's lower bounds) are loaded with the matrix's, before the wait;
     // the rest (the activation scale, a residual) right after the wait, with the activations,
@@ -475,8 +563,10 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       preload(ib, /*constants=*/true);
       waitForPreviousKernels(ib, loc);
       preload(ib, /*constants=*/false);
-      if (staged)
+      if (staged) {
         stageActivationsOf(ib, loc);
+        stagedSum = stagedActivationSum(ib, loc);
+      }
       for (int64_t i = 0; i < rounds; ++i) {
         SmallVector<Value> next = accumulate(ib, loc, weightWords[i], word[i], totals);
         for (auto [t, n] : llvm::zip(totals, next))
@@ -495,27 +585,37 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
           });
       totals.assign(loop.getResults().begin(), loop.getResults().end());
     }
-    Value activationSum = totals.back();
-    // Every lane gets every row's total; lane r then stores row r's, so the rows' epilogues (the
-    // dequantization and what follows it) run side by side, from one copy of the fused ops.
-    Value mine = zero;
+    // This lane's part of every row: sum(q * code), each bit pair's sum divided by its 4^sh
+    // (exact: a multiple of it), less its part of sum(q) unless the block subtracts all of it.
+    SmallVector<Value> partials;
     for (int64_t r = 0; r < rowsPerWarp; ++r) {
-      // sum(q * code), each bit pair's sum divided by its 4^sh (exact: a multiple of it)
       Value dot = totals[r * kCodeScales];
       for (int64_t sh = 1; sh < kCodeScales; ++sh)
         dot = arith::AddIOp::create(
             ib, loc, dot,
             arith::ShRSIOp::create(ib, loc, totals[r * kCodeScales + sh],
                                    i32Constant(ib, loc, 2 * sh)));
-      // sum(q * (code - 1)) = sum(q * code) - sum(q)
-      Value partial = arith::SubIOp::create(ib, loc, dot, activationSum);
-      Value total = warpReduce(ib, loc, partial, [&](Value x, Value y) {
-        return arith::AddIOp::create(ib, loc, x, y);
-      });
-      Value isMine = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
-                                           indexConstant(ib, loc, r));
-      mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
+      partials.push_back(stagedSum ? dot : arith::SubIOp::create(ib, loc, dot, totals.back()));
     }
+    // Lane r gets row r's total and stores it, so the rows' epilogues (the dequantization and
+    // what follows it) run side by side, from one copy of the fused ops.
+    Value mine;
+    if (llvm::isPowerOf2_64(rowsPerWarp)) {
+      mine = rowTotals(ib, loc, partials, lane);
+    } else {
+      mine = zero;
+      for (int64_t r = 0; r < rowsPerWarp; ++r) {
+        Value total = warpReduce(ib, loc, partials[r], [&](Value x, Value y) {
+          return arith::AddIOp::create(ib, loc, x, y);
+        });
+        Value isMine = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
+                                             indexConstant(ib, loc, r));
+        mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
+      }
+    }
+    // sum(q * (code - 1)) = sum(q * code) - sum(q)
+    if (stagedSum)
+      mine = arith::SubIOp::create(ib, loc, mine, stagedSum);
     Value store = arith::AndIOp::create(
         ib, loc,
         arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::ult, lane,

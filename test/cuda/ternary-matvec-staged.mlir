@@ -3,20 +3,28 @@
 
 // With dependent launch and every warp of every block given rows (2 rows, 2 warps of a row each),
 // the block copies the token's 64 activations (four 16-byte chunks, one per 32-bit word of trits)
-// into shared memory after the wait: each of the first four threads one chunk, at its place; a
+// into shared memory after the wait: each of the first four threads one chunk, at its place, and
+// its sum (4 dp4a with ones), which every thread stores in a second buffer (0 past the chunks); a
 // barrier; then every warp reads the chunk of each of its words from there (lane L reads chunk
-// L + 32 i: consecutive lanes, consecutive chunks), not from global memory.
+// L + 32 i: consecutive lanes, consecutive chunks), not from global memory, and adds up the
+// threads' sums (lane L those of threads L and L + 32, then the warp's shuffles) to subtract
+// sum(q) once from its rows' totals.
 // CHECK-LABEL: func.func @staged
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<1x64xi8>)
-// CHECK: gpu.launch {{.*}} threads(%[[TX:[a-z0-9]+]], {{.*}} workgroup(%[[STAGE:.*]] : memref<4xvector<4xi32>, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} threads(%[[TX:[a-z0-9]+]], {{.*}} workgroup(%[[STAGE:.*]] : memref<4xvector<4xi32>, #gpu.address_space<workgroup>>, %[[SUMS:.*]] : memref<64xi32, #gpu.address_space<workgroup>>)
 // CHECK: nvvm.griddepcontrol wait
 // CHECK: %[[C:.*]] = arith.addi %[[TX]], %c0{{.*}} : index
 // CHECK: %[[IN:.*]] = arith.cmpi ult, %[[C]], %c4{{.*}} : index
-// CHECK-NEXT: scf.if %[[IN]] {
+// CHECK-NEXT: %[[SUM:.*]] = scf.if %[[IN]] -> (i32) {
 // CHECK: %[[V:.*]] = vector.load %[[Q]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<1x64xi8>, vector<16xi8>
 // CHECK-NEXT: %[[W:.*]] = vector.bitcast %[[V]] : vector<16xi8> to vector<4xi32>
 // CHECK-NEXT: memref.store %[[W]], %[[STAGE]][%[[C]]]
-// CHECK: gpu.barrier
+// CHECK-COUNT-4: nvvm.dot.accumulate.4way
+// CHECK: } else {
+// CHECK: memref.store %[[SUM]], %[[SUMS]][%[[TX]]]
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-2: memref.load %[[SUMS]]
+// CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK-NOT: vector.load %[[Q]]
 // CHECK: memref.load %[[STAGE]]
 // CHECK: nvvm.dot.accumulate.4way

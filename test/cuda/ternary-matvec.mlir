@@ -15,7 +15,7 @@
 // at a time: first the 4 rows' 16-byte loads, then per word its 16 activations once, 4 dp4a for
 // their sum and 4 per row: the word of trits masked in place (no shift) with 0x03030303 << 2s
 // into its own accumulator per s, against activation word s; then per row the accumulators divided by 4^s (arithmetic shifts by 2, 4, 6)
-// and added, the subtraction and the warp's shuffles; lane r stores row r.
+// and added, less the lane's sum of the activations; lane r stores row r.
 // CHECK: arith.minui
 // CHECK: arith.minui
 // CHECK: arith.minui
@@ -38,15 +38,23 @@
 // CHECK: arith.shrsi %{{.*}}, %c4_i32
 // CHECK: arith.shrsi %{{.*}}, %c6_i32
 // CHECK: arith.subi
-// CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: arith.subi
-// CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: arith.subi
-// CHECK-COUNT-5: gpu.shuffle  xor
 // CHECK: arith.subi
-// CHECK-COUNT-5: gpu.shuffle  xor
+// The four rows' sums are halved across the lanes, two rows a lane after the exchange at
+// distance 16, one after that at 8; the three exchanges left add up the row a lane holds, and an
+// indexed shuffle brings row r's total to lane r: 7 shuffles, where a reduction per row took 20.
+// CHECK-COUNT-2: gpu.shuffle  xor %{{.*}}, %c16_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c8_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
+// CHECK-NOT: gpu.shuffle
+// CHECK: %[[MINE:.*]], %{{.*}} = gpu.shuffle  idx
+// CHECK-NOT: gpu.shuffle
 // CHECK: scf.if
-// CHECK: memref.load %arg1
+// CHECK: %[[OLD:.*]] = memref.load %arg1
+// CHECK: arith.addi %[[OLD]], %[[MINE]]
 // CHECK: memref.store
 // CHECK-NOT: linalg.generic
 #q = affine_map<(t, n, k) -> (t, k)>
