@@ -47,10 +47,17 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
 
 bool usesDependentLaunch(const CUDATarget &target) { return target.chip == "sm_90"; }
 
+namespace {
+/// sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
+constexpr int64_t kSM90Multiprocessors = 132;
+} // namespace
+
 void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Hand-built kernels first, while the weights are still globals.
   mlir::tern::TernGPUTernaryMatvecOptions matvec;
   matvec.dependentLaunch = usesDependentLaunch(target);
+  if (usesDependentLaunch(target))
+    matvec.multiprocessors = kSM90Multiprocessors;
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;
@@ -79,8 +86,9 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
   if (usesDependentLaunch(target)) {
     pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUDependentLaunch());
-    // sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
-    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave());
+    mlir::tern::TernGPUOneWaveOptions wave;
+    wave.multiprocessors = kSM90Multiprocessors;
+    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave(wave));
   }
   pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
   pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());

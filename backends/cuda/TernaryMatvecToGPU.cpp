@@ -517,7 +517,9 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   auto stagedActivationSum = [&](OpBuilder &sb, Location loc) -> Value {
     Value threadSums = launch.getWorkgroupAttributions()[1];
     Value sum = i32Constant(sb, loc, 0);
-    for (int64_t w = 0; w < warpsPerBlock; ++w) {
+    // Threads past the chunks hold 0.
+    int64_t holding = std::min<int64_t>(warpsPerBlock, (words + kWarpSize - 1) / kWarpSize);
+    for (int64_t w = 0; w < holding; ++w) {
       Value at = arith::AddIOp::create(sb, loc, lane, indexConstant(sb, loc, w * kWarpSize));
       sum = arith::AddIOp::create(sb, loc, sum, memref::LoadOp::create(sb, loc, threadSums, at));
     }
@@ -679,6 +681,21 @@ struct TernaryMatvecToGPUPass
   static constexpr int64_t kRowsForTwoPerWarp = 2048;
   static constexpr int64_t kRowsForSeveralPerWarp = 8192;
 
+  /// A single token's product of many rows spreads them over `multiprocessors` blocks (when set),
+  /// each of as many warps as that takes (from `warps-per-block` up to 32): every multiprocessor
+  /// then computes as many rows as any other, within a block's share. With blocks of 8 warps, a
+  /// product of 2,560 rows took 160 blocks, and the 28 multiprocessors that held two of them
+  /// worked twice as long as the others.
+  int64_t warpsFor(const Matvec &mv, int64_t rowsPerWarp) const {
+    auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
+    bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
+    if (!oneToken || multiprocessors < 1)
+      return warpsPerBlock;
+    int64_t perBlock = (mv.rows + multiprocessors - 1) / multiprocessors;
+    int64_t warps = (perBlock + rowsPerWarp - 1) / rowsPerWarp;
+    return std::clamp<int64_t>(warps, warpsPerBlock, kWarpSize);
+  }
+
   int64_t rowsFor(const Matvec &mv) const {
     auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
     bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
@@ -741,7 +758,8 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses)
-        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations);
+        emitKernel(mv, warpsFor(mv, rowsFor(mv)), rowsFor(mv), dependentLaunch,
+                   stageActivations);
     }
   }
 };
