@@ -60,8 +60,8 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "of one per warp (kernels whose blocks all have rows, activations up to 16 KiB)">,
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"0",
            "if set, a single token's product is spread over about this many blocks (the GPU's "
-           "multiprocessors), of warps-per-block to 32 warps each, so that every multiprocessor "
-           "computes about as many rows">
+           "multiprocessors), of warps-per-block to 16 warps each, so that every multiprocessor "
+           "computes about as many rows (products that would need more keep warps-per-block)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];

@@ -355,12 +355,22 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   SmallVector<Type> workgroupBuffers;
   // One element per 16-byte chunk: a vector of four words, whose type aligns the buffer to 16.
   auto chunkType = VectorType::get({kChunkBytes / 4}, b.getI32Type());
-  if (staged) {
+  // With staged activations, sum(q) may come from the block instead of each lane: per lane, its
+  // own part costs a dp4a per activation word of each round; the block's, the dp4a of the copying
+  // threads, a load and an add per warp of them, and a warp's shuffles. The cheaper one is taken
+  // (the block's for rows of 2,560 and more).
+  int64_t threads = warpsPerBlock * kWarpSize;
+  int64_t copyRounds = (words + threads - 1) / threads;
+  int64_t copyingWarps = std::min<int64_t>(warpsPerBlock, (words + kWarpSize - 1) / kWarpSize);
+  int64_t wordsPerChunk = kChunkBytes / 4;
+  bool blockSum = staged && wordsPerChunk * rounds >
+                                wordsPerChunk * copyRounds + 2 * copyingWarps + llvm::Log2_64(kWarpSize);
+  if (staged)
     workgroupBuffers.push_back(MemRefType::get({words}, chunkType, AffineMap(), workgroup));
-    // Each thread's part of the sum of the activations, which every warp adds up at its end.
+  // Each thread's part of the sum of the activations, which every warp adds up at its end.
+  if (blockSum)
     workgroupBuffers.push_back(
-        MemRefType::get({warpsPerBlock * kWarpSize}, b.getI32Type(), AffineMap(), workgroup));
-  }
+        MemRefType::get({threads}, b.getI32Type(), AffineMap(), workgroup));
   gpu::LaunchOp launch =
       createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize, workgroupBuffers);
 
@@ -415,10 +425,10 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     }
     Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
-    // sum(q) once: the same for every row (with staged activations, the block's total instead).
+    // sum(q) once: the same for every row (or the block's total instead).
     Value sum = acc.back();
     for (Value word : activations)
-      if (!staged)
+      if (!blockSum)
         sum = NVVM::DotAccumulate4WayOp::create(lb, loc, lb.getI32Type(), ones, u8,
                                                 asBytes(lb, loc, word), s8, sum);
     // Bit pair sh of every byte, masked in place (no shift): the codes of trits 4sh..4sh+3 times
@@ -469,13 +479,11 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     NVVM::GriddepcontrolOp::create(wb, loc, NVVM::GridDepActionKind::wait);
   };
   // The whole block copies the token's activations into shared memory, a 16-byte chunk per
-  // thread at a time, each thread also adding up its chunks' activations; then a barrier waits
-  // for every thread's copy. Lane L then reads chunk L + 32 i: consecutive lanes, consecutive
-  // chunks, no bank conflicts.
+  // thread at a time, each thread also adding up its chunks' activations for the block's sum;
+  // then a barrier waits for every thread's copy. Lane L then reads chunk L + 32 i: consecutive
+  // lanes, consecutive chunks, no bank conflicts.
   auto stageActivationsOf = [&](OpBuilder &sb, Location loc) {
     Value stage = launch.getWorkgroupAttributions()[0];
-    Value threadSums = launch.getWorkgroupAttributions()[1];
-    int64_t threads = warpsPerBlock * kWarpSize;
     auto bytes = VectorType::get({kChunkBytes}, sb.getI8Type());
     Value ones = asBytes(sb, loc, i32Constant(sb, loc, 0x01010101));
     Value sum = i32Constant(sb, loc, 0);
@@ -489,7 +497,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
         v = vector::BitCastOp::create(cb, loc, chunkType, v);
         memref::StoreOp::create(cb, loc, v, stage, c);
         Value more = sum;
-        for (int64_t j = 0; j < kChunkBytes / 4; ++j)
+        for (int64_t j = 0; blockSum && j < wordsPerChunk; ++j)
           more = NVVM::DotAccumulate4WayOp::create(
               cb, loc, cb.getI32Type(), ones, NVVM::DotAccumulateType::UNSIGNED,
               asBytes(cb, loc, vector::ExtractOp::create(cb, loc, v, j)),
@@ -502,13 +510,21 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       }
       Value inRow = arith::CmpIOp::create(sb, loc, arith::CmpIPredicate::ult, c,
                                           indexConstant(sb, loc, words));
+      if (!blockSum) {
+        scf::IfOp::create(sb, loc, inRow, [&](OpBuilder &tb, Location loc) {
+          copy(tb, loc);
+          scf::YieldOp::create(tb, loc);
+        });
+        continue;
+      }
       auto tail = scf::IfOp::create(
           sb, loc, inRow,
           [&](OpBuilder &tb, Location loc) { scf::YieldOp::create(tb, loc, copy(tb, loc)); },
           [&](OpBuilder &eb, Location loc) { scf::YieldOp::create(eb, loc, sum); });
       sum = tail.getResult(0);
     }
-    memref::StoreOp::create(sb, loc, sum, threadSums, tid);
+    if (blockSum)
+      memref::StoreOp::create(sb, loc, sum, launch.getWorkgroupAttributions()[1], tid);
     gpu::BarrierOp::create(sb, loc);
   };
   // sum(q) of the staged row, which every row subtracts once: each lane adds the parts of the
@@ -518,8 +534,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     Value threadSums = launch.getWorkgroupAttributions()[1];
     Value sum = i32Constant(sb, loc, 0);
     // Threads past the chunks hold 0.
-    int64_t holding = std::min<int64_t>(warpsPerBlock, (words + kWarpSize - 1) / kWarpSize);
-    for (int64_t w = 0; w < holding; ++w) {
+    for (int64_t w = 0; w < copyingWarps; ++w) {
       Value at = arith::AddIOp::create(sb, loc, lane, indexConstant(sb, loc, w * kWarpSize));
       sum = arith::AddIOp::create(sb, loc, sum, memref::LoadOp::create(sb, loc, threadSums, at));
     }
@@ -531,7 +546,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
     Value zero = i32Constant(ib, loc, 0);
     SmallVector<Value> totals(rowsPerWarp * kCodeScales + 1, zero);
-    Value stagedSum; // sum(q) of the whole row, with staged activations
+    Value stagedSum; // sum(q) of the whole row, when the block adds it up
     // The epilogue's inputs at this lane's row (the last row for lanes past the warp's rows):
     // its weights (the forget gate's lower bounds) are loaded with the matrix's, before the wait;
     // the rest (the activation scale, a residual) right after the wait, with the activations,
@@ -567,7 +582,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       preload(ib, /*constants=*/false);
       if (staged) {
         stageActivationsOf(ib, loc);
-        stagedSum = stagedActivationSum(ib, loc);
+        if (blockSum)
+          stagedSum = stagedActivationSum(ib, loc);
       }
       for (int64_t i = 0; i < rounds; ++i) {
         SmallVector<Value> next = accumulate(ib, loc, weightWords[i], word[i], totals);
@@ -682,7 +698,7 @@ struct TernaryMatvecToGPUPass
   static constexpr int64_t kRowsForSeveralPerWarp = 8192;
 
   /// A single token's product of many rows spreads them over `multiprocessors` blocks (when set),
-  /// each of as many warps as that takes (from `warps-per-block` up to 32): every multiprocessor
+  /// each of as many warps as that takes (from `warps-per-block` up to 16): every multiprocessor
   /// then computes as many rows as any other, within a block's share. With blocks of 8 warps, a
   /// product of 2,560 rows took 160 blocks, and the 28 multiprocessors that held two of them
   /// worked twice as long as the others.
@@ -693,8 +709,15 @@ struct TernaryMatvecToGPUPass
       return warpsPerBlock;
     int64_t perBlock = (mv.rows + multiprocessors - 1) / multiprocessors;
     int64_t warps = (perBlock + rowsPerWarp - 1) / rowsPerWarp;
-    return std::clamp<int64_t>(warps, warpsPerBlock, kWarpSize);
+    // Larger blocks leave no multiprocessor room for the single-block kernel after the product,
+    // nor registers for the next product's blocks, which then start (and load their weights)
+    // only as this one's end (the 2.7B gate/up product in blocks of 27 warps: its own 0.34 us
+    // gained, 0.6 us lost in the two kernels after it).
+    if (warps > kMaxSpreadWarps)
+      return warpsPerBlock;
+    return std::max<int64_t>(warps, warpsPerBlock);
   }
+  static constexpr int64_t kMaxSpreadWarps = 16;
 
   int64_t rowsFor(const Matvec &mv) const {
     auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());

@@ -1,11 +1,13 @@
-// RUN: tern-opt %s --tern-gpu-ternary-matvec="multiprocessors=2" | FileCheck %s
+// RUN: tern-opt %s --tern-gpu-ternary-matvec="multiprocessors=4" | FileCheck %s
+// RUN: tern-opt %s --tern-gpu-ternary-matvec="multiprocessors=2" | FileCheck %s --check-prefix=DEFAULT
 // RUN: tern-opt %s --tern-gpu-ternary-matvec | FileCheck %s --check-prefix=DEFAULT
 
-// A single token's product of 64 rows (one a warp) on a GPU of 2 multiprocessors: 2 blocks of 32
-// warps, 32 rows each, so that each multiprocessor computes as many rows; by default, blocks of 8
-// warps (8 blocks).
+// A single token's product of 64 rows (one a warp) on a GPU of 4 multiprocessors: 4 blocks of 16
+// warps, 16 rows each, so that each multiprocessor computes as many rows. On 2 multiprocessors
+// blocks of 32 warps would be needed, more than 16: such a product keeps the default blocks of 8
+// warps (8 blocks), as without the option.
 // CHECK-LABEL: func.func @spread
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c2, %{{.*}}, %{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c1024,
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c4, %{{.*}}, %{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c512,
 // DEFAULT-LABEL: func.func @spread
 // DEFAULT: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c8, %{{.*}}, %{{.*}}) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
 #q = affine_map<(t, n, k) -> (t, k)>
