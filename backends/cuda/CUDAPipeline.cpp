@@ -56,8 +56,6 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Hand-built kernels first, while the weights are still globals.
   mlir::tern::TernGPUTernaryMatvecOptions matvec;
   matvec.dependentLaunch = usesDependentLaunch(target);
-  if (usesDependentLaunch(target))
-    matvec.multiprocessors = kSM90Multiprocessors;
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;

@@ -273,11 +273,72 @@ bool isElementwiseConsumer(linalg::GenericOp consumer, Value buffer) {
   return readsBuffer;
 }
 
-/// Whether `consumer` reads, besides `buffer`, something a kernel (or a matrix product still to
-/// become one) writes. Fused into `kernel`, it would make that kernel depend on the other: two
-/// products that read the same input (the input and forget projections) would no longer be
-/// independent, and tern-gpu-merge-launches could not run them as one launch.
-bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operation *kernel) {
+/// The buffers (roots) that `op` reads: a linalg op's inputs, the buffers a kernel loads from.
+SmallVector<Value> buffersRead(Operation *op) {
+  SmallVector<Value> read;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (OpOperand *input : linalgOp.getDpsInputOperands())
+      if (isa<MemRefType>(input->get().getType()))
+        read.push_back(rootOf(input->get()));
+    return read;
+  }
+  op->walk([&](Operation *inner) {
+    if (auto load = dyn_cast<memref::LoadOp>(inner))
+      read.push_back(rootOf(load.getMemRef()));
+    else if (auto load = dyn_cast<vector::LoadOp>(inner))
+      read.push_back(rootOf(load.getBase()));
+  });
+  return read;
+}
+
+/// The op of `block` that holds `op` (itself, or the kernel a store of it lies in).
+Operation *inBlock(Operation *op, Block *block) {
+  while (op && op->getBlock() != block)
+    op = op->getParentOp();
+  return op;
+}
+
+/// Whether what `kernel` computes depends on what `writer` (an op of the same block before it)
+/// writes: a buffer `writer` writes is read, directly or through the ops before `kernel` that
+/// write what it reads, by `kernel`'s inputs. The down projection depends so on the output
+/// projection's kernel, which updates the residual stream its input is normalized from; the
+/// forget projection does not depend on the input projection's.
+bool dependsOnWriter(Operation *kernel, Operation *writer, Operation *product) {
+  Block *block = kernel->getBlock();
+  SmallVector<Value> work = buffersRead(product);
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value root = work.pop_back_val();
+    if (!seen.insert(root).second)
+      continue;
+    for (Operation *user : root.getUsers()) {
+      Operation *top = inBlock(user, block);
+      if (!top || !top->isBeforeInBlock(kernel))
+        continue;
+      bool writes = false;
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(user))
+        writes = llvm::any_of(linalgOp.getDpsInits(),
+                              [&](Value init) { return rootOf(init) == root; });
+      else if (isa<memref::StoreOp, vector::StoreOp>(user))
+        writes = true;
+      if (!writes)
+        continue;
+      if (top == writer)
+        return true;
+      llvm::append_range(work, buffersRead(top));
+    }
+  }
+  return false;
+}
+
+/// Whether `consumer` reads, besides `buffer`, something a matrix product still to become a
+/// kernel writes, or a kernel that `kernel` does not already depend on. Fused into `kernel`, it
+/// would make that kernel depend on the other: two products that read the same input (the input
+/// and forget projections) would no longer be independent, and tern-gpu-merge-launches could not
+/// run them as one launch. A kernel this one's input is computed from (the residual stream's last
+/// update, for the down projection) runs before it anyway.
+bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operation *kernel,
+                               Operation *producer) {
   for (OpOperand *input : consumer.getDpsInputOperands()) {
     Value v = input->get();
     if (v == buffer || !isa<MemRefType>(v.getType()))
@@ -290,8 +351,11 @@ bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operati
       bool product = generic && generic->hasAttr(mlir::tern::kTernaryAccumulateAttr) &&
                      llvm::any_of(generic.getDpsInits(),
                                   [&](Value init) { return rootOf(init) == root; });
-      bool storedByKernel = isa<memref::StoreOp, vector::StoreOp>(user) &&
-                            user->getParentOfType<gpu::LaunchOp>();
+      auto writer = isa<memref::StoreOp, vector::StoreOp>(user)
+                        ? user->getParentOfType<gpu::LaunchOp>()
+                        : gpu::LaunchOp();
+      bool storedByKernel =
+          writer && !dependsOnWriter(kernel, inBlock(writer, kernel->getBlock()), producer);
       if (product || storedByKernel)
         return true;
     }
@@ -361,7 +425,7 @@ SmallVector<linalg::GenericOp> elementwiseChain(Operation *producer, Value buffe
   for (Operation *after = producer;;) {
     linalg::GenericOp consumer = nextGeneric(after);
     if (!consumer || !isElementwiseConsumer(consumer, buffer) ||
-        (kernel && readsAnotherKernelsResult(consumer, buffer, kernel)))
+        (kernel && readsAnotherKernelsResult(consumer, buffer, kernel, producer)))
       return chain;
     chain.push_back(consumer);
     buffer = consumer.getDpsInitOperand(0)->get();

@@ -55,13 +55,9 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "(`griddepcontrol.wait`), then reads the activations; longer rows wait first">,
     Option<"stageActivations", "stage-activations", "bool", /*default=*/"true",
            "with dependent launch, each block copies the token's activations into shared "
-           "memory once after the wait (swizzled so that the warps read them without bank "
-           "conflicts), instead of every warp reading them from L2: one copy per block instead "
-           "of one per warp (kernels whose blocks all have rows, activations up to 16 KiB)">,
-    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"0",
-           "if set, a single token's product is spread over about this many blocks (the GPU's "
-           "multiprocessors), of warps-per-block to 16 warps each, so that every multiprocessor "
-           "computes about as many rows (products that would need more keep warps-per-block)">
+           "memory once after the wait, instead of every warp reading them from L2: one copy "
+           "per block instead of one per warp (kernels whose blocks all have rows, activations "
+           "up to 16 KiB); for rows long enough, the block also adds up sum(q) once">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];

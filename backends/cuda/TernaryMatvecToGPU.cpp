@@ -697,28 +697,6 @@ struct TernaryMatvecToGPUPass
   static constexpr int64_t kRowsForTwoPerWarp = 2048;
   static constexpr int64_t kRowsForSeveralPerWarp = 8192;
 
-  /// A single token's product of many rows spreads them over `multiprocessors` blocks (when set),
-  /// each of as many warps as that takes (from `warps-per-block` up to 16): every multiprocessor
-  /// then computes as many rows as any other, within a block's share. With blocks of 8 warps, a
-  /// product of 2,560 rows took 160 blocks, and the 28 multiprocessors that held two of them
-  /// worked twice as long as the others.
-  int64_t warpsFor(const Matvec &mv, int64_t rowsPerWarp) const {
-    auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
-    bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
-    if (!oneToken || multiprocessors < 1)
-      return warpsPerBlock;
-    int64_t perBlock = (mv.rows + multiprocessors - 1) / multiprocessors;
-    int64_t warps = (perBlock + rowsPerWarp - 1) / rowsPerWarp;
-    // Larger blocks leave no multiprocessor room for the single-block kernel after the product,
-    // nor registers for the next product's blocks, which then start (and load their weights)
-    // only as this one's end (the 2.7B gate/up product in blocks of 27 warps: its own 0.34 us
-    // gained, 0.6 us lost in the two kernels after it).
-    if (warps > kMaxSpreadWarps)
-      return warpsPerBlock;
-    return std::max<int64_t>(warps, warpsPerBlock);
-  }
-  static constexpr int64_t kMaxSpreadWarps = 16;
-
   int64_t rowsFor(const Matvec &mv) const {
     auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
     bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
@@ -781,8 +759,7 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses)
-        emitKernel(mv, warpsFor(mv, rowsFor(mv)), rowsFor(mv), dependentLaunch,
-                   stageActivations);
+        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations);
     }
   }
 };
