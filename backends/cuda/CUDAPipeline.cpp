@@ -50,6 +50,8 @@ bool usesDependentLaunch(const CUDATarget &target) { return target.chip == "sm_9
 namespace {
 /// sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
 constexpr int64_t kSM90Multiprocessors = 132;
+/// Most threads of a decode step's single-block kernel on sm_90.
+constexpr int64_t kSM90FusedBlockSize = 640;
 } // namespace
 
 void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
@@ -60,6 +62,13 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;
   fusion.dependentLaunch = usesDependentLaunch(target);
+  // With their inputs loaded into registers at once, these kernels are bound by what one
+  // multiprocessor issues, and part of it (a reduction's second level, a quantization scale) is
+  // repeated by every warp: fewer warps do better. H200, 2.7B decode (docs/performance-gpu.md):
+  // at most 640 threads (rows of 2,560 in 4 rounds of 640) 1.4% faster than 1024 (3 of 864), 512
+  // in between.
+  if (usesDependentLaunch(target))
+    fusion.blockSize = kSM90FusedBlockSize;
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion(fusion));
   // The projections that share an input (and now lie side by side): one kernel.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());
