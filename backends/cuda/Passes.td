@@ -31,16 +31,19 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     trit(w[n, k / per])`, i8 activations, packed i8 weights in the
     `two_bit` layout (four trits a byte, code = trit + 1), i32 sums. Each
     such op becomes a `gpu.launch` in which each warp computes its rows:
-    its 32 lanes read a row of packed weights in 16-byte pieces (coalesced),
-    expand each 32-bit word into four bytes of trit codes, and accumulate
-    with the byte dot product `dp4a` (an exact integer sum of the
-    activations times 0, 1 or 2, from which the sum of the activations is
-    subtracted: `sum(q * (code - 1))`); the lanes then add their sums with
-    warp shuffles. A warp takes `rows-per-warp` consecutive rows: each lane
-    loads its piece of every row before any arithmetic (more loads in
-    flight), the activations once for all of them, and lane r finishes row r
-    (the store and the fused elementwise ops that follow). Rows whose byte count is not a multiple of 16, other
-    packings and other shapes keep the generic lowering.
+    its 32 lanes read a row of packed weights a 32-bit word (16 trits) at a
+    time (consecutive lanes, consecutive words; four words a lane in the loop
+    that streams rows too long to load ahead), expand each word into four
+    bytes of trit codes per bit pair, and accumulate with the byte dot
+    product `dp4a` (an exact integer sum of the activations times 0, 1 or
+    2, from which the sum of the activations is subtracted:
+    `sum(q * (code - 1))`); the lanes then add their sums with warp
+    shuffles. A warp takes `rows-per-warp` consecutive rows: each lane loads
+    its word of every row before any arithmetic (more loads in flight), the
+    activations once for all of them, and lane r finishes row r (the store
+    and the fused elementwise ops that follow). Rows whose byte count is not
+    a multiple of 4, other packings and other shapes keep the generic
+    lowering.
   }];
   let options = [
     Option<"warpsPerBlock", "warps-per-block", "int64_t", /*default=*/"8",
@@ -51,7 +54,7 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "loads the activations once for all of them">,
     Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
            "sm_90 programmatic dependent launch: each lane loads all of its weights (rows of up "
-           "to 8 pieces per lane), then waits for the kernels before it "
+           "to 32 words per lane), then waits for the kernels before it "
            "(`griddepcontrol.wait`), then reads the activations; longer rows wait first">,
     Option<"stageActivations", "stage-activations", "bool", /*default=*/"true",
            "with dependent launch, each block copies the token's activations into shared "
