@@ -437,18 +437,20 @@ public:
     // not reach them). A member that writes such an input (the recurrence updates its state in
     // place) makes the kernel forget the loaded values, so that what reads it later reads what
     // was written; that needs the member's one output to be all it writes.
+    bool bodiesWrite = false;
+    SmallVector<Value> severalOutputs; // outputs of members that write more than one
+    for (const Member &m : members) {
+      linalg::LinalgOp op = m.op;
+      SmallVector<Access> body;
+      appendBodyAccesses(op, body);
+      bodiesWrite |= llvm::any_of(body, [](const Access &a) { return a.write; });
+      if (op.getNumDpsInits() > 1)
+        llvm::append_range(severalOutputs, op.getDpsInits());
+    }
     preload(b, members, tid, memory, [&](Value buffer) {
-      return !isConstantBuffer(buffer) && !llvm::is_contained(local, buffer) &&
-             llvm::all_of(members, [&](const Member &m) {
-               linalg::LinalgOp op = m.op;
-               SmallVector<Access> body;
-               appendBodyAccesses(op, body);
-               bool writesBody = llvm::any_of(body, [](const Access &a) { return a.write; });
-               bool reaches = llvm::any_of(op.getDpsInits(), [&](Value init) {
-                 return mayAliasInKernel(init, buffer);
-               });
-               return !writesBody && (!reaches || op.getNumDpsInits() == 1);
-             });
+      return !bodiesWrite && !isConstantBuffer(buffer) && !llvm::is_contained(local, buffer) &&
+             llvm::none_of(severalOutputs,
+                           [&](Value init) { return mayAliasInKernel(init, buffer); });
     });
     for (auto [buffer, shared] :
          llvm::zip(local, launch.getWorkgroupAttributions().drop_front(kPartialsBuffers)))

@@ -48,8 +48,6 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
 bool usesDependentLaunch(const CUDATarget &target) { return target.chip == "sm_90"; }
 
 namespace {
-/// sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
-constexpr int64_t kSM90Multiprocessors = 132;
 /// Most threads of a decode step's single-block kernel on sm_90.
 constexpr int64_t kSM90FusedBlockSize = 640;
 } // namespace
@@ -93,9 +91,8 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addPass(mlir::tern::createTernGPUMergeKernelModules());
   if (usesDependentLaunch(target)) {
     pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUDependentLaunch());
-    mlir::tern::TernGPUOneWaveOptions wave;
-    wave.multiprocessors = kSM90Multiprocessors;
-    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave(wave));
+    // sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
+    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave());
   }
   pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
   pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());

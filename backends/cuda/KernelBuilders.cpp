@@ -291,13 +291,6 @@ SmallVector<Value> buffersRead(Operation *op) {
   return read;
 }
 
-/// The op of `block` that holds `op` (itself, or the kernel a store of it lies in).
-Operation *inBlock(Operation *op, Block *block) {
-  while (op && op->getBlock() != block)
-    op = op->getParentOp();
-  return op;
-}
-
 /// Whether what `kernel` computes depends on what `writer` (an op of the same block before it)
 /// writes: a buffer `writer` writes is read, directly or through the ops before `kernel` that
 /// write what it reads, by `kernel`'s inputs. The down projection depends so on the output
@@ -307,12 +300,14 @@ bool dependsOnWriter(Operation *kernel, Operation *writer, Operation *product) {
   Block *block = kernel->getBlock();
   SmallVector<Value> work = buffersRead(product);
   DenseSet<Value> seen;
+  DenseSet<Operation *> expanded;
   while (!work.empty()) {
     Value root = work.pop_back_val();
     if (!seen.insert(root).second)
       continue;
     for (Operation *user : root.getUsers()) {
-      Operation *top = inBlock(user, block);
+      // The op of the block that holds the user: itself, or the kernel a store of it lies in.
+      Operation *top = block->findAncestorOpInBlock(*user);
       if (!top || !top->isBeforeInBlock(kernel))
         continue;
       bool writes = false;
@@ -325,7 +320,8 @@ bool dependsOnWriter(Operation *kernel, Operation *writer, Operation *product) {
         continue;
       if (top == writer)
         return true;
-      llvm::append_range(work, buffersRead(top));
+      if (expanded.insert(top).second)
+        llvm::append_range(work, buffersRead(top));
     }
   }
   return false;
@@ -355,7 +351,8 @@ bool readsAnotherKernelsResult(linalg::GenericOp consumer, Value buffer, Operati
                         ? user->getParentOfType<gpu::LaunchOp>()
                         : gpu::LaunchOp();
       bool storedByKernel =
-          writer && !dependsOnWriter(kernel, inBlock(writer, kernel->getBlock()), producer);
+          writer &&
+          !dependsOnWriter(kernel, kernel->getBlock()->findAncestorOpInBlock(*writer), producer);
       if (product || storedByKernel)
         return true;
     }

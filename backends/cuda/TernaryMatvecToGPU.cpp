@@ -10,9 +10,9 @@
 // with 0x03030303 << 2s gives the codes (times 4^s) of four consecutive
 // trits, the same four whose activations sit in 32-bit word s of the word's
 // 16-byte chunk of activations (docs/cuda.md, "The matvec layout"); each s
-// sums into its own accumulator, divided by 4^s at the end. Kernel and layout are one decision,
-// so this pass changes both, and only for weights whose every use it
-// rewrites.
+// sums into its own accumulator, divided by 4^s at the end. Kernel and
+// layout are one decision, so this pass changes both, and only for weights
+// whose every use it rewrites.
 //
 #include "backends/cuda/KernelBuilders.h"
 #include "backends/cuda/Passes.h"
@@ -278,8 +278,7 @@ constexpr int64_t kMaxStagedBytes = 16 * 1024;
 /// order.
 Value rowTotals(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value lane) {
   SmallVector<Value> values(rows.begin(), rows.end());
-  Type laneType = b.getI32Type();
-  Value lane32 = arith::IndexCastOp::create(b, loc, laneType, lane);
+  Value lane32 = arith::IndexCastOp::create(b, loc, b.getI32Type(), lane);
   int32_t offset = kWarpSize / 2;
   auto xorShuffle = [&](Value v, int32_t by) {
     return gpu::ShuffleOp::create(b, loc, v, by, kWarpSize, gpu::ShuffleMode::XOR)
@@ -290,8 +289,7 @@ Value rowTotals(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value lane) {
     size_t half = values.size() / 2;
     Value upper = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::ne,
-        arith::AndIOp::create(b, loc, lane32, arith::ConstantIntOp::create(b, loc, laneType, offset)),
-        arith::ConstantIntOp::create(b, loc, laneType, 0));
+        arith::AndIOp::create(b, loc, lane32, i32Constant(b, loc, offset)), i32Constant(b, loc, 0));
     SmallVector<Value> kept;
     for (size_t i = 0; i < half; ++i) {
       Value keep = arith::SelectOp::create(b, loc, upper, values[i + half], values[i]);
@@ -307,19 +305,15 @@ Value rowTotals(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value lane) {
     return total;
   // Row r is in the lanes whose bits 4, 3, ... (as many as r has) spell r from its high bit.
   int64_t bits = llvm::Log2_64(rows.size());
-  Value source = arith::ConstantIntOp::create(b, loc, laneType, 0);
+  Value source = i32Constant(b, loc, 0);
   for (int64_t k = 0; k < bits; ++k) {
     Value bit = arith::AndIOp::create(
-        b, loc,
-        arith::ShRUIOp::create(b, loc, lane32,
-                               arith::ConstantIntOp::create(b, loc, laneType, bits - 1 - k)),
-        arith::ConstantIntOp::create(b, loc, laneType, 1));
+        b, loc, arith::ShRUIOp::create(b, loc, lane32, i32Constant(b, loc, bits - 1 - k)),
+        i32Constant(b, loc, 1));
     source = arith::OrIOp::create(
-        b, loc, source,
-        arith::ShLIOp::create(b, loc, bit, arith::ConstantIntOp::create(b, loc, laneType, 4 - k)));
+        b, loc, source, arith::ShLIOp::create(b, loc, bit, i32Constant(b, loc, 4 - k)));
   }
-  return gpu::ShuffleOp::create(b, loc, total, source,
-                                arith::ConstantIntOp::create(b, loc, laneType, kWarpSize),
+  return gpu::ShuffleOp::create(b, loc, total, source, i32Constant(b, loc, kWarpSize),
                                 gpu::ShuffleMode::IDX)
       .getShuffleResult();
 }
@@ -354,7 +348,8 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   SmallVector<Type> workgroupBuffers;
   // One element per 16-byte chunk: a vector of four words, whose type aligns the buffer to 16.
-  auto chunkType = VectorType::get({kChunkBytes / 4}, b.getI32Type());
+  int64_t wordsPerChunk = kChunkBytes / 4;
+  auto chunkType = VectorType::get({wordsPerChunk}, b.getI32Type());
   // With staged activations, sum(q) may come from the block instead of each lane: per lane, its
   // own part costs a dp4a per activation word of each round; the block's, the dp4a of the copying
   // threads, a load and an add per warp of them, and a warp's shuffles. The cheaper one is taken
@@ -362,7 +357,6 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   int64_t threads = warpsPerBlock * kWarpSize;
   int64_t copyRounds = (words + threads - 1) / threads;
   int64_t copyingWarps = std::min<int64_t>(warpsPerBlock, (words + kWarpSize - 1) / kWarpSize);
-  int64_t wordsPerChunk = kChunkBytes / 4;
   bool blockSum = staged && wordsPerChunk * rounds >
                                 wordsPerChunk * copyRounds + 2 * copyingWarps + llvm::Log2_64(kWarpSize);
   if (staged)
@@ -371,8 +365,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   if (blockSum)
     workgroupBuffers.push_back(
         MemRefType::get({threads}, b.getI32Type(), AffineMap(), workgroup));
-  gpu::LaunchOp launch =
-      createLaunch(b, loc, blocks, tokens, warpsPerBlock * kWarpSize, workgroupBuffers);
+  gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, threads, workgroupBuffers);
 
   Value tid = launch.getThreadIds().x;
   Value warpSize = indexConstant(b, loc, kWarpSize);
@@ -417,11 +410,11 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     SmallVector<Value> activations;
     if (staged) {
       Value chunk = memref::LoadOp::create(lb, loc, launch.getWorkgroupAttributions()[0], word);
-      for (int64_t j = 0; j < kChunkBytes / 4; ++j)
+      for (int64_t j = 0; j < wordsPerChunk; ++j)
         activations.push_back(vector::ExtractOp::create(lb, loc, chunk, j));
     } else {
       Value qColumn = arith::MulIOp::create(lb, loc, word, indexConstant(lb, loc, kChunkBytes));
-      activations = loadWords(lb, loc, q, ValueRange{token, qColumn}, kChunkBytes / 4);
+      activations = loadWords(lb, loc, q, ValueRange{token, qColumn}, wordsPerChunk);
     }
     Value ones = asBytes(lb, loc, i32Constant(lb, loc, 0x01010101));
     auto u8 = NVVM::DotAccumulateType::UNSIGNED, s8 = NVVM::DotAccumulateType::SIGNED;
