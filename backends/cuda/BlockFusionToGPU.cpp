@@ -393,8 +393,11 @@ public:
            isMemoryEffectFree(op);
   }
 
-  void fuse(ArrayRef<Operation *> run, MutableArrayRef<Member> members) {
-    blockSize = blockSizeFor(members);
+  /// `threads`: the kernel's block size when it is to run as the prologue of the kernel after
+  /// it (whose blocks it then runs in); otherwise the members decide.
+  void fuse(ArrayRef<Operation *> run, MutableArrayRef<Member> members,
+            std::optional<int64_t> threads = std::nullopt) {
+    blockSize = threads ? *threads : blockSizeFor(members);
     Operation *last = linalg::LinalgOp(members.back().op).getOperation();
     OpBuilder b(last->getContext());
     b.setInsertionPointAfter(last);
@@ -731,6 +734,35 @@ private:
     return group;
   }
 
+  /// The redux.sync that combines `m`'s partials across a warp exactly as its combiner does, if
+  /// any: an i32 sum, minimum or maximum, and the maximum of absolute values (f32), whose bit
+  /// patterns order as signed integers as the values do (the identity, -inf, below them all).
+  static std::optional<NVVM::ReduxKind> reduxFor(Member m) {
+    Type type = outputType(m);
+    const RowReduction &r = *m.reduction;
+    using Kind = arith::AtomicRMWKind;
+    if (type.isInteger(32)) {
+      switch (r.kind) {
+      case Kind::addi:
+        return NVVM::ReduxKind::ADD;
+      case Kind::maxs:
+        return NVVM::ReduxKind::MAX;
+      case Kind::mins:
+        return NVVM::ReduxKind::MIN;
+      case Kind::maxu:
+        return NVVM::ReduxKind::UMAX;
+      case Kind::minu:
+        return NVVM::ReduxKind::UMIN;
+      default:
+        return std::nullopt;
+      }
+    }
+    Value element = r.combiner->getOperand(1 - r.outOperand);
+    if (type.isF32() && r.kind == Kind::maximumf && element.getDefiningOp<math::AbsFOp>())
+      return NVVM::ReduxKind::MAX;
+    return std::nullopt;
+  }
+
   static Type outputType(Member m) {
     return cast<MemRefType>(m.op.getDpsInitOperand(0)->get().getType()).getElementType();
   }
@@ -780,7 +812,7 @@ private:
       SmallVector<Value> ivs(ranges.size() - 1, indexConstant(b, loc, 0));
       Value identity = arith::getIdentityValue(m->reduction->kind, outputType(*m), b, loc);
       Value partial = foldRow(b, loc, *m, ivs, tid, ranges.back(), identity, memory);
-      reductions.push_back({partial, partials[i], offsets[i], identity, combiners[i]});
+      reductions.push_back({partial, partials[i], offsets[i], identity, combiners[i], reduxFor(*m)});
     }
     SmallVector<Value> totals = blockReduceToAll(b, loc, reductions, tid, blockSize);
     memory.barrier(); // the one inside blockReduceToAll
@@ -1062,8 +1094,10 @@ private:
       SmallVector<Value> ivs(ranges.size() - 1, zero);
       Value identity = arith::getIdentityValue(r.kind, elementType, b, loc);
       Value partial = foldRow(b, loc, m, ivs, tid, ranges.back(), identity, memory);
-      Value total = blockReduceToAll(b, loc, partial, partials, tid, blockSize, identity,
-                                     [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); });
+      auto combiner = [&](OpBuilder &cb, Value x, Value y) { return combine(cb, r, x, y); };
+      Value total = blockReduceToAll(
+          b, loc, {BlockReduction{partial, partials, 0, identity, combiner, reduxFor(m)}}, tid,
+          blockSize)[0];
       Value result = combine(b, r, total, initial);
       storeFromThreadZero(b, loc, m, tid, result);
       memory.barrier(); // the one inside blockReduceToAll
@@ -1210,6 +1244,28 @@ void sinkFills(Block &block, const RunFuser &fuser) {
   }
 }
 
+/// The block size of the matrix-vector kernel `next` when it reads what `members` write and is
+/// marked to take the kernel before it as a prologue (kPrologueTargetAttr): that kernel then runs
+/// in each of its blocks, with its threads.
+std::optional<int64_t> prologueThreads(ArrayRef<Member> members, Operation *next) {
+  auto launch = dyn_cast_or_null<gpu::LaunchOp>(next);
+  if (!launch || !launch->hasAttr(kPrologueTargetAttr) || members.empty())
+    return std::nullopt;
+  APInt threads;
+  if (!matchPattern(launch.getBlockSizeX(), m_ConstantInt(&threads)))
+    return std::nullopt;
+  Effects effects = effectsOf(launch);
+  bool feeds = llvm::any_of(members, [&](const Member &m) {
+    return llvm::any_of(effectsOf(linalg::LinalgOp(m.op)).writes, [&](Value w) {
+      return llvm::any_of(effects.reads, [&](Value r) { return mayAlias(r, w); });
+    });
+  });
+  int64_t size = threads.getSExtValue();
+  if (!feeds || size % kWarpSize != 0 || size > 1024)
+    return std::nullopt;
+  return size;
+}
+
 struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusionToGPUPass> {
   using TernGPUBlockFusionBase::TernGPUBlockFusionBase;
 
@@ -1229,15 +1285,16 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
     for (Block &block : getOperation().getBody()) {
       SmallVector<Operation *> run;
       SmallVector<Member> members;
+      Operation *end = nullptr; // the op that ended the run
       auto flush = [&] {
         // Kernel parameters are limited (4 KiB before PTX 8.1): a run that would pass more
         // buffers than fit is split into several kernels.
         SmallVector<Member> chunk;
         llvm::DenseSet<Value> passed;
         int64_t bytes = 0;
-        auto emit = [&] {
+        auto emit = [&](std::optional<int64_t> threads = std::nullopt) {
           if (chunk.size() >= 2)
-            fuser.fuse(run, chunk);
+            fuser.fuse(run, chunk, threads);
           chunk.clear();
           passed.clear();
           bytes = 0;
@@ -1254,7 +1311,7 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
               bytes += parameterBytes(v);
           chunk.push_back(m);
         }
-        emit();
+        emit(prologueThreads(chunk, end));
         run.clear();
         members.clear();
       };
@@ -1267,9 +1324,11 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
         } else if (RunFuser::isTransparent(op)) {
           run.push_back(op);
         } else {
+          end = op;
           flush();
         }
       }
+      end = nullptr;
       flush();
     }
   }

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "dialects/Tern/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 
 using namespace mlir;
 
@@ -50,12 +51,27 @@ bool usesDependentLaunch(const CUDATarget &target) { return target.chip == "sm_9
 namespace {
 /// Most threads of a decode step's single-block kernel on sm_90.
 constexpr int64_t kSM90FusedBlockSize = 640;
+
+/// A decode step's products in at most this many blocks (132: one per multiprocessor of an H200),
+/// each block normalizing and quantizing its own input (tern-gpu-fuse-prologues): 4 kernels per
+/// layer instead of 8. Measured slower on an H200 in every variant tried (docs/performance-gpu.md,
+/// "Measured, not kept"): 1,174 tok/s on the 2.7B shape against 1,486 with the separate kernels.
+/// A kernel of one block per multiprocessor leaves no room for the next one's blocks, which then
+/// load their weights only after it ends, where they loaded them while a single-block kernel ran.
+/// Kept as an option for that work.
+llvm::cl::opt<int64_t> prologueBlocks(
+    "cuda-prologue-blocks", llvm::cl::Hidden, llvm::cl::init(0),
+    llvm::cl::desc("sm_90 decode step: products in at most this many blocks, each running the "
+                   "single-block kernel before it (tern-gpu-fuse-prologues); 0: off"));
 } // namespace
 
 void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Hand-built kernels first, while the weights are still globals.
   mlir::tern::TernGPUTernaryMatvecOptions matvec;
   matvec.dependentLaunch = usesDependentLaunch(target);
+  // Off unless asked for (--cuda-prologue-blocks): measured slower, see prologueBlocks above.
+  if (usesDependentLaunch(target))
+    matvec.prologueBlocks = prologueBlocks;
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;
@@ -70,6 +86,9 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion(fusion));
   // The projections that share an input (and now lie side by side): one kernel.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());
+  // The single-block kernel before each marked product runs in the product's blocks.
+  if (usesDependentLaunch(target))
+    pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUFusePrologues());
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPURowReductions());
   // Every constant goes to the weights buffer: kernels cannot read globals
   // that live in host memory.

@@ -3,6 +3,7 @@
 #include "compiler/Conversion/TernToLinalg/KernelMarkers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -45,6 +46,15 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
     value = combine(value, shuffle.getShuffleResult());
   }
   return value;
+}
+
+Value warpRedux(OpBuilder &b, Location loc, Value value, NVVM::ReduxKind kind) {
+  Type i32 = b.getI32Type(), type = value.getType();
+  if (type != i32)
+    value = arith::BitcastOp::create(b, loc, i32, value);
+  Value everyLane = arith::ConstantIntOp::create(b, loc, i32, -1);
+  Value total = NVVM::ReduxOp::create(b, loc, i32, value, kind, everyLane);
+  return type == i32 ? total : arith::BitcastOp::create(b, loc, type, total).getResult();
 }
 
 namespace {
@@ -165,7 +175,8 @@ std::pair<Value, Value> publishWarpTotals(OpBuilder &b, Location loc,
   SmallVector<Value> warpTotals;
   for (const BlockReduction &r : reductions)
     warpTotals.push_back(
-        warpReduce(b, loc, r.value, [&](Value x, Value y) { return r.combine(b, x, y); }));
+        r.redux ? warpRedux(b, loc, r.value, *r.redux)
+                : warpReduce(b, loc, r.value, [&](Value x, Value y) { return r.combine(b, x, y); }));
   Value warpSize = indexConstant(b, loc, kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
@@ -192,6 +203,8 @@ Value combinePartials(OpBuilder &b, Location loc, const BlockReduction &r, Value
   slot = arith::AddIOp::create(b, loc, slot, indexConstant(b, loc, r.offset));
   Value partial = memref::LoadOp::create(b, loc, r.partials, ValueRange{slot});
   partial = arith::SelectOp::create(b, loc, hasPartial, partial, r.identity);
+  if (r.redux)
+    return warpRedux(b, loc, partial, *r.redux);
   return warpReduce(b, loc, partial, [&](Value x, Value y) { return r.combine(b, x, y); });
 }
 } // namespace
@@ -628,6 +641,9 @@ bool mayAlias(Value a, Value b) {
 Effects effectsOf(gpu::LaunchOp launch) {
   Effects effects;
   launch.getBody().walk([&](Operation *op) {
+    // A prefetch into a cache is a hint: it changes no value any op reads.
+    if (isa<NVVM::PrefetchOp>(op))
+      return;
     auto iface = dyn_cast<MemoryEffectOpInterface>(op);
     if (!iface) {
       // An op that declares nothing can only reach memory through a buffer or pointer operand

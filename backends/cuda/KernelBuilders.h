@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -12,6 +13,11 @@ namespace tern::cuda {
 
 /// Lanes of an NVIDIA warp.
 inline constexpr int64_t kWarpSize = 32;
+
+/// Marks a matrix-vector kernel of a decode step sized so that every multiprocessor holds at most
+/// one of its blocks, and in which every thread waits at the same place: the single-block kernel
+/// before it can run in each of its blocks (tern-gpu-fuse-prologues).
+inline constexpr llvm::StringLiteral kPrologueTargetAttr = "tern.prologue_target";
 
 /// An index constant.
 mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
@@ -27,6 +33,13 @@ mlir::gpu::LaunchOp createLaunch(mlir::OpBuilder &b, mlir::Location loc, mlir::V
 /// lane gets the total. `combine(a, b)` builds one combination.
 mlir::Value warpReduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                        llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)> combine);
+
+/// `value` combined across the warp's 32 lanes with one `redux.sync` (sm_80 and later; every lane
+/// must reach it): every lane gets the total. An i32 as it is; an f32 as its bit pattern, whose
+/// order as a signed integer is the float order only among non-negative numbers, NaNs of positive
+/// sign and -inf (`max` of absolute values from an identity of -inf: the absmax).
+mlir::Value warpRedux(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                      mlir::NVVM::ReduxKind kind);
 
 /// The value a linalg.fill wrote to `buffer` just for `consumer`: a fill of the whole buffer
 /// earlier in the consumer's block, whose buffer nothing else touches between the two. The fill is
@@ -142,6 +155,9 @@ struct BlockReduction {
   int64_t offset;
   mlir::Value identity;
   llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)> combine;
+  /// When set, each warp combines with one warpRedux of this kind instead of shuffles: it must
+  /// give what `combine` gives (see warpRedux).
+  std::optional<mlir::NVVM::ReduxKind> redux = std::nullopt;
 };
 
 /// Independent reductions at once: each warp combines every value, one barrier, then every warp

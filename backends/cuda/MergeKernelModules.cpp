@@ -1,6 +1,7 @@
 //===- MergeKernelModules.cpp - one gpu.module, each kernel once ----------===//
 #include "backends/cuda/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
@@ -61,6 +62,12 @@ struct MergeKernelModulesPass
       auto [it, inserted] = byBody.try_emplace(key, StringAttr());
       if (inserted) {
         auto copy = cast<gpu::GPUFuncOp>(inMerged.clone(*kernel));
+        // Kernels read workgroup buffers of bytes 16 bytes at a time (the activations a
+        // single-block prologue quantized into shared memory): aligned, as their loads say.
+        for (auto [index, buffer] : llvm::enumerate(copy.getWorkgroupAttributions()))
+          if (cast<MemRefType>(buffer.getType()).getElementType().isInteger(8))
+            copy.setWorkgroupAttributionAttr(index, LLVM::LLVMDialect::getAlignAttrName(),
+                                             b.getI64IntegerAttr(16));
         it->second = StringAttr::get(&getContext(), "kernel_" + std::to_string(count++));
         SymbolTable::setSymbolName(copy, it->second);
       }

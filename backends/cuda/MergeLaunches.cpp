@@ -84,6 +84,8 @@ void merge(ArrayRef<gpu::LaunchOp> group) {
       indexConstant(b, loc, *constantOf(first.getBlockSizeZ())), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
       workgroupTypes(first));
+  if (llvm::all_of(group, [](gpu::LaunchOp l) { return l->hasAttr(kPrologueTargetAttr); }))
+    merged->setAttr(kPrologueTargetAttr, UnitAttr::get(b.getContext()));
   Block &body = merged.getBody().front();
   b.setInsertionPointToEnd(&body);
   gpu::TerminatorOp::create(b, loc);

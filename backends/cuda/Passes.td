@@ -60,7 +60,14 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "with dependent launch, each block copies the token's activations into shared "
            "memory once after the wait, instead of every warp reading them from L2: one copy "
            "per block instead of one per warp (kernels whose blocks all have rows, activations "
-           "up to 16 KiB); for rows long enough, the block also adds up sum(q) once">
+           "up to 16 KiB); for rows long enough, the block also adds up sum(q) once">,
+    Option<"prologueBlocks", "prologue-blocks", "int64_t", /*default=*/"0",
+           "with dependent launch and staged activations, a single token's product takes at "
+           "most this many blocks (divided among the products that neither reads the other's "
+           "result, which tern-gpu-merge-launches makes one kernel), of 8 to 32 warps, when a "
+           "block shape fits (rows a multiple of the block's, at most 32 words of weights a "
+           "lane), and is marked so that tern-gpu-fuse-prologues can run the single-block "
+           "kernel before it in each of its blocks; 0: off">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];
@@ -156,6 +163,30 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",
                            "::mlir::LLVM::LLVMDialect", "::mlir::NVVM::NVVMDialect"];
+}
+
+def TernGPUFusePrologues : Pass<"tern-gpu-fuse-prologues", "::mlir::func::FuncOp"> {
+  let summary = "Run a single-block kernel in every block of the product after it";
+  let description = [{
+    A decode step's single-block kernels (`tern-gpu-block-fusion`) normalize
+    and quantize the input of the matrix product after them. For a product
+    marked by `tern-gpu-ternary-matvec{prologue-blocks}` (at most one block
+    per multiprocessor, every thread waiting at one place), with the same
+    block size as the single-block kernel just before it (only allocations,
+    deallocations and pure ops between them), this pass puts that kernel's
+    body in every block of the product, where the product waits for the
+    kernels before it (`griddepcontrol.wait`): the product's weights are
+    loaded first, then the kernel's own inputs, one wait, the kernel's work,
+    a barrier, then the product's work. What the kernel wrote only for the
+    product (the int8 activations, their scale) lives in the block's shared
+    memory instead of global memory; what it wrote for later kernels, block
+    0 alone writes. Left alone: a product that writes what the kernel reads
+    or writes, a buffer that both the product and a later op read, a kernel
+    that reads what it writes for later kernels, and fusions past 48 KiB of
+    shared memory.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp"> {

@@ -270,56 +270,8 @@ constexpr int64_t kMaxPrefetchRounds = 32;
 /// Activations of at most this many bytes per token are staged in shared memory.
 constexpr int64_t kMaxStagedBytes = 16 * 1024;
 
-/// The warp's sums of `rows` rows (a power of two), each lane holding a part of every row: every
-/// lane gets row `lane`'s total (lanes past the rows, some row's). Halving the rows at each of the
-/// first log2(rows) exchanges (a lane keeps half of them and gives its partner the other half)
-/// takes rows - 1 + (5 - log2(rows)) shuffles and one more to bring the totals to their lanes,
-/// where a reduction per row takes 5 per row. Integer sums: the result does not depend on the
-/// order.
-Value rowTotals(OpBuilder &b, Location loc, ArrayRef<Value> rows, Value lane) {
-  SmallVector<Value> values(rows.begin(), rows.end());
-  Value lane32 = arith::IndexCastOp::create(b, loc, b.getI32Type(), lane);
-  int32_t offset = kWarpSize / 2;
-  auto xorShuffle = [&](Value v, int32_t by) {
-    return gpu::ShuffleOp::create(b, loc, v, by, kWarpSize, gpu::ShuffleMode::XOR)
-        .getShuffleResult();
-  };
-  // Row index bits of the lane that ends up with each row: lane bits 4, 3, ... in turn.
-  for (; values.size() > 1; offset /= 2) {
-    size_t half = values.size() / 2;
-    Value upper = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ne,
-        arith::AndIOp::create(b, loc, lane32, i32Constant(b, loc, offset)), i32Constant(b, loc, 0));
-    SmallVector<Value> kept;
-    for (size_t i = 0; i < half; ++i) {
-      Value keep = arith::SelectOp::create(b, loc, upper, values[i + half], values[i]);
-      Value give = arith::SelectOp::create(b, loc, upper, values[i], values[i + half]);
-      kept.push_back(arith::AddIOp::create(b, loc, keep, xorShuffle(give, offset)));
-    }
-    values = std::move(kept);
-  }
-  Value total = values.front();
-  for (; offset > 0; offset /= 2)
-    total = arith::AddIOp::create(b, loc, total, xorShuffle(total, offset));
-  if (rows.size() == 1)
-    return total;
-  // Row r is in the lanes whose bits 4, 3, ... (as many as r has) spell r from its high bit.
-  int64_t bits = llvm::Log2_64(rows.size());
-  Value source = i32Constant(b, loc, 0);
-  for (int64_t k = 0; k < bits; ++k) {
-    Value bit = arith::AndIOp::create(
-        b, loc, arith::ShRUIOp::create(b, loc, lane32, i32Constant(b, loc, bits - 1 - k)),
-        i32Constant(b, loc, 1));
-    source = arith::OrIOp::create(
-        b, loc, source, arith::ShLIOp::create(b, loc, bit, i32Constant(b, loc, 4 - k)));
-  }
-  return gpu::ShuffleOp::create(b, loc, total, source, i32Constant(b, loc, kWarpSize),
-                                gpu::ShuffleMode::IDX)
-      .getShuffleResult();
-}
-
 void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
-                bool dependentLaunch, bool stageActivations) {
+                bool dependentLaunch, bool stageActivations, bool prologueTarget) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -366,6 +318,10 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
     workgroupBuffers.push_back(
         MemRefType::get({threads}, b.getI32Type(), AffineMap(), workgroup));
   gpu::LaunchOp launch = createLaunch(b, loc, blocks, tokens, threads, workgroupBuffers);
+  // Every warp waits at one place and passes the block's barrier: the single-block kernel before
+  // this one may run in each of its blocks there (tern-gpu-fuse-prologues).
+  if (prologueTarget && staged)
+    launch->setAttr(kPrologueTargetAttr, UnitAttr::get(b.getContext()));
 
   Value tid = launch.getThreadIds().x;
   Value warpSize = indexConstant(b, loc, kWarpSize);
@@ -531,9 +487,7 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       Value at = arith::AddIOp::create(sb, loc, lane, indexConstant(sb, loc, w * kWarpSize));
       sum = arith::AddIOp::create(sb, loc, sum, memref::LoadOp::create(sb, loc, threadSums, at));
     }
-    return warpReduce(sb, loc, sum, [&](Value x, Value y) {
-      return arith::AddIOp::create(sb, loc, x, y);
-    });
+    return warpRedux(sb, loc, sum, NVVM::ReduxKind::ADD);
   };
   // The whole warp takes the same branch, so its shuffles stay converged.
   scf::IfOp::create(b, loc, valid[0], [&](OpBuilder &ib, Location loc) {
@@ -609,20 +563,19 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
       partials.push_back(stagedSum ? dot : arith::SubIOp::create(ib, loc, dot, totals.back()));
     }
     // Lane r gets row r's total and stores it, so the rows' epilogues (the dequantization and
-    // what follows it) run side by side, from one copy of the fused ops.
+    // what follows it) run side by side, from one copy of the fused ops; lanes past the rows get
+    // row 0's. Each row's sum is one redux.sync: integers, so the order does not matter, and
+    // the rows' sums are independent, where shuffles chain five deep.
     Value mine;
-    if (llvm::isPowerOf2_64(rowsPerWarp)) {
-      mine = rowTotals(ib, loc, partials, lane);
-    } else {
-      mine = zero;
-      for (int64_t r = 0; r < rowsPerWarp; ++r) {
-        Value total = warpReduce(ib, loc, partials[r], [&](Value x, Value y) {
-          return arith::AddIOp::create(ib, loc, x, y);
-        });
-        Value isMine = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
-                                             indexConstant(ib, loc, r));
-        mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
+    for (int64_t r = 0; r < rowsPerWarp; ++r) {
+      Value total = warpRedux(ib, loc, partials[r], NVVM::ReduxKind::ADD);
+      if (r == 0) {
+        mine = total;
+        continue;
       }
+      Value isMine = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::eq, lane,
+                                           indexConstant(ib, loc, r));
+      mine = arith::SelectOp::create(ib, loc, isMine, total, mine);
     }
     // sum(q * (code - 1)) = sum(q * code) - sum(q)
     if (stagedSum)
@@ -690,19 +643,101 @@ struct TernaryMatvecToGPUPass
   static constexpr int64_t kRowsForTwoPerWarp = 2048;
   static constexpr int64_t kRowsForSeveralPerWarp = 8192;
 
-  int64_t rowsFor(const Matvec &mv) const {
+  static bool oneToken(const Matvec &mv) {
     auto qType = cast<MemRefType>(linalg::GenericOp(mv.op).getDpsInputOperand(0)->get().getType());
-    bool oneToken = !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
-    if (!oneToken || mv.rows >= kRowsForSeveralPerWarp)
+    return !qType.isDynamicDim(0) && qType.getDimSize(0) == 1;
+  }
+
+  static bool hasHalvesConsumer(const Matvec &mv) {
+    Value unused;
+    linalg::GenericOp op = mv.op;
+    return mv.rows % 2 == 0 && findHalvesConsumer(op, op.getDpsInitOperand(0)->get(), &unused);
+  }
+
+  int64_t rowsFor(const Matvec &mv) const {
+    if (!oneToken(mv) || mv.rows >= kRowsForSeveralPerWarp)
       return rowsPerWarp;
     int64_t rows = std::min<int64_t>(rowsPerWarp, mv.rows < kRowsForTwoPerWarp ? 1 : 2);
     // A product whose halves are combined next takes a row of each half per warp at least.
-    Value unused;
-    linalg::GenericOp op = mv.op;
-    if (rows == 1 && rowsPerWarp >= 2 && mv.rows % 2 == 0 &&
-        findHalvesConsumer(op, op.getDpsInitOperand(0)->get(), &unused))
+    if (rows == 1 && rowsPerWarp >= 2 && hasHalvesConsumer(mv))
       rows = 2;
     return rows;
+  }
+
+  /// Block shape of a single token's product that may take the single-block kernel before it
+  /// as a prologue: at most `budget` blocks, each a multiple of its rows (every warp has rows and
+  /// reaches the block's barrier), every row loaded before the wait and at most 32 words of
+  /// weights a lane. Among those: the most blocks (the most multiprocessors reading weights), a
+  /// power of two of rows per warp (fewer shuffles), then the block nearest 640 threads, the
+  /// size at which one multiprocessor runs the single-block kernels fastest (CUDAPipeline.cpp).
+  struct Shape {
+    int64_t warps, rowsPerWarp;
+  };
+  static std::optional<Shape> prologueShape(const Matvec &mv, int64_t budget) {
+    constexpr int64_t kMaxWeightWords = 32, kPreferredThreads = 640;
+    int64_t words = mv.columns / kWordTrits, rounds = (words + kWarpSize - 1) / kWarpSize;
+    if (budget < 1 || rounds > kMaxPrefetchRounds || mv.columns > kMaxStagedBytes)
+      return std::nullopt;
+    bool halves = hasHalvesConsumer(mv);
+    std::optional<Shape> best;
+    auto key = [&](Shape s) {
+      return std::make_tuple(mv.rows / (s.warps * s.rowsPerWarp),
+                             llvm::isPowerOf2_64(s.rowsPerWarp),
+                             -std::abs(s.warps * kWarpSize - kPreferredThreads));
+    };
+    for (int64_t warps = 8; warps <= 32; ++warps)
+      for (int64_t rows = 1; rows * rounds <= kMaxWeightWords && rows <= kWarpSize; ++rows) {
+        if ((halves && rows % 2 != 0) || mv.rows % (warps * rows) != 0 ||
+            mv.rows / (warps * rows) > budget)
+          continue;
+        if (!best || key(Shape{warps, rows}) > key(*best))
+          best = Shape{warps, rows};
+      }
+    return best;
+  }
+
+  /// How many products each single token's product shares a kernel with: products that neither
+  /// read the other's result, directly or through the ops between them, which
+  /// tern-gpu-merge-launches runs as one kernel (the input, forget and gate projections).
+  static llvm::DenseMap<Operation *, int64_t> siblingCounts(ModuleOp module,
+                                                            ArrayRef<Matvec> candidates) {
+    llvm::DenseMap<Operation *, int64_t> counts;
+    llvm::DenseSet<Operation *> isCandidate;
+    for (const Matvec &mv : candidates)
+      isCandidate.insert(mv.op);
+    module.walk([&](func::FuncOp func) {
+      for (Block &block : func.getBody()) {
+        SmallVector<Operation *> group;
+        SmallVector<Value> derived; // what the group's products wrote, and what was computed from it
+        auto readsDerived = [&](ArrayRef<Value> reads) {
+          return llvm::any_of(reads, [&](Value r) {
+            return llvm::any_of(derived, [&](Value d) { return mayAlias(r, d); });
+          });
+        };
+        auto flush = [&] {
+          for (Operation *op : group)
+            counts[op] = group.size();
+          group.clear();
+          derived.clear();
+        };
+        for (Operation &op : block) {
+          auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+          if (!linalgOp)
+            continue;
+          Effects effects = effectsOf(linalgOp);
+          if (isCandidate.contains(&op)) {
+            if (readsDerived(effects.reads))
+              flush();
+            group.push_back(&op);
+            llvm::append_range(derived, effects.writes);
+          } else if (readsDerived(effects.reads)) {
+            llvm::append_range(derived, effects.writes);
+          }
+        }
+        flush();
+      }
+    });
+    return counts;
   }
 
   void runOnOperation() override {
@@ -729,6 +764,12 @@ struct TernaryMatvecToGPUPass
             global && global.getConstant())
           byGlobal[global].push_back(*mv);
     });
+    SmallVector<Matvec> oneTokenProducts;
+    for (auto &[global, uses] : byGlobal)
+      llvm::append_range(oneTokenProducts, llvm::make_filter_range(uses, oneToken));
+    llvm::DenseMap<Operation *, int64_t> siblings;
+    if (prologueBlocks > 0)
+      siblings = siblingCounts(module, oneTokenProducts);
     for (auto &[global, uses] : byGlobal) {
       if (global->hasAttr(mlir::tern::kGPULayoutAttr))
         continue; // re-laid by an earlier run: its bytes are no longer two_bit
@@ -751,8 +792,17 @@ struct TernaryMatvecToGPUPass
         continue;
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
-      for (const Matvec &mv : uses)
-        emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations);
+      for (const Matvec &mv : uses) {
+        std::optional<Shape> shape;
+        if (dependentLaunch && stageActivations && prologueBlocks > 0 && oneToken(mv))
+          shape = prologueShape(mv, prologueBlocks / std::max<int64_t>(1, siblings.lookup(mv.op)));
+        if (shape)
+          emitKernel(mv, shape->warps, shape->rowsPerWarp, dependentLaunch, stageActivations,
+                     /*prologueTarget=*/true);
+        else
+          emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations,
+                     /*prologueTarget=*/false);
+      }
     }
   }
 };

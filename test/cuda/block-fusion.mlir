@@ -398,6 +398,7 @@ func.func @fill_moves_down(%x: memref<1x64xf32>, %y: memref<1x64xf32>) -> memref
 // takes it from a register: no barrier and no load after the reduction's own barrier.
 // CHECK-LABEL: func.func @scale_in_every_thread
 // CHECK: gpu.launch
+// CHECK-NOT: nvvm.redux.sync
 // CHECK-NOT: gpu.barrier
 // CHECK: arith.maximumf
 // CHECK: gpu.barrier
@@ -572,4 +573,48 @@ func.func @read_through_view(%x: memref<1x64xf32>) -> (memref<1x64xf32>, memref<
     linalg.yield %s : f32
   }
   return %a, %sq, %t : memref<1x64xf32>, memref<64xf32>, memref<32xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// The absmax of a row (the maximum of absolute values, from a fill) is combined across each warp by
+// one redux.sync max on the values' bit patterns, which order as signed integers as the values do
+// (non-negative floats, the identity -inf below them), at both levels; the sum of floats beside it
+// (one barrier for both) keeps its shuffles. A maximum of values that may be negative keeps them
+// too (@scale_in_every_thread).
+// CHECK-LABEL: func.func @absmax_redux
+// CHECK: gpu.launch
+// CHECK: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK: nvvm.redux.sync  max %[[BITS]]
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: gpu.barrier
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: nvvm.redux.sync  max
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK-NOT: nvvm.redux.sync
+// CHECK: gpu.terminator
+func.func @absmax_redux(%x: memref<1x256xf32>) -> (memref<1xf32>, memref<1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %max = gpu.alloc () : memref<1xf32>
+  %sum = gpu.alloc () : memref<1xf32>
+  linalg.fill ins(%zero : f32) outs(%max : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<1x256xf32>) outs(%max : memref<1xf32>) {
+  ^bb0(%in: f32, %m: f32):
+    %a = math.absf %in : f32
+    %n = arith.maximumf %a, %m : f32
+    linalg.yield %n : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%sum : memref<1xf32>)
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<1x256xf32>) outs(%sum : memref<1xf32>) {
+  ^bb0(%in: f32, %s: f32):
+    %t = arith.addf %s, %in : f32
+    linalg.yield %t : f32
+  }
+  return %max, %sum : memref<1xf32>, memref<1xf32>
 }

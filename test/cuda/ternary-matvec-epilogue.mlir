@@ -14,7 +14,7 @@
 // CHECK-NEXT: nvvm.griddepcontrol wait
 // CHECK: %[[SCALE:.*]] = memref.load %[[S]][%{{.*}}] : memref<1xf32>
 // CHECK: vector.load %[[Q]]
-// CHECK: gpu.shuffle
+// CHECK: nvvm.redux.sync add
 // CHECK-NOT: memref.load %[[G]]
 // CHECK-NOT: memref.load %[[S]]
 // CHECK: arith.divf %{{.*}}, %[[SCALE]] : f32

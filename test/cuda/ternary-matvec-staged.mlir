@@ -74,7 +74,7 @@ module {
 // A row of 4,096 trits: 256 words, 8 rounds of a lane's, where the 64 threads copy the chunks in 4.
 // The block then adds up sum(q): each thread the activations of the chunks it copies (4 dp4a a
 // chunk), stored in a second buffer before the barrier; every warp adds the two warps' parts
-// (lane L those of threads L and L + 32) and shuffles, and subtracts the total once from its row's
+// (lane L those of threads L and L + 32) with one redux.sync, and subtracts the total once from its row's
 // sum: a lane runs 4 dp4a a word (32), none with ones.
 // CHECK-LABEL: func.func @long
 // CHECK: gpu.launch {{.*}} threads(%[[TX:[a-z0-9]+]], {{.*}} workgroup(%[[STAGE:.*]] : memref<256xvector<4xi32>, #gpu.address_space<workgroup>>, %[[SUMS:.*]] : memref<64xi32, #gpu.address_space<workgroup>>)
@@ -84,12 +84,12 @@ module {
 // CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-2: memref.load %[[SUMS]]
 // CHECK-NOT: memref.load %[[SUMS]]
-// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: %[[QSUM:.*]] = nvvm.redux.sync add
 // CHECK-COUNT-32: nvvm.dot.accumulate.4way
 // CHECK-NOT: nvvm.dot.accumulate.4way
-// CHECK-COUNT-5: gpu.shuffle  xor
-// CHECK-NEXT: %[[ROW:.*]] = arith.addi
-// CHECK-NEXT: arith.subi %[[ROW]], %{{.*}} : i32
+// CHECK: %[[ROW:.*]] = nvvm.redux.sync add
+// CHECK-NOT: gpu.shuffle
+// CHECK: arith.subi %[[ROW]], %[[QSUM]] : i32
 #q = affine_map<(t, n, k) -> (t, k)>
 #w = affine_map<(t, n, k) -> (n, k floordiv 4)>
 #o = affine_map<(t, n, k) -> (t, n)>

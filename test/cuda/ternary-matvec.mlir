@@ -41,16 +41,15 @@
 // CHECK: arith.subi
 // CHECK: arith.subi
 // CHECK: arith.subi
-// The four rows' sums are halved across the lanes, two rows a lane after the exchange at
-// distance 16, one after that at 8; the three exchanges left add up the row a lane holds, and an
-// indexed shuffle brings row r's total to lane r: 7 shuffles, where a reduction per row took 20.
-// CHECK-COUNT-2: gpu.shuffle  xor %{{.*}}, %c16_i32
-// CHECK: gpu.shuffle  xor %{{.*}}, %c8_i32
-// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32
-// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32
-// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
+// Each of the four rows' sums is one redux.sync over the warp (integers: exact in any order),
+// and lane r selects row r's: no shuffles.
 // CHECK-NOT: gpu.shuffle
-// CHECK: %[[MINE:.*]], %{{.*}} = gpu.shuffle  idx
+// CHECK: nvvm.redux.sync add
+// CHECK: nvvm.redux.sync add
+// CHECK: nvvm.redux.sync add
+// CHECK: %[[LAST:.*]] = nvvm.redux.sync add
+// CHECK-NOT: gpu.shuffle
+// CHECK: %[[MINE:.*]] = arith.select %{{.*}}, %[[LAST]], %{{.*}} : i32
 // CHECK-NOT: gpu.shuffle
 // CHECK: scf.if
 // CHECK: %[[OLD:.*]] = memref.load %arg1
