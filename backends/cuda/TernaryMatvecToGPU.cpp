@@ -654,8 +654,14 @@ struct TernaryMatvecToGPUPass
     return mv.rows % 2 == 0 && findHalvesConsumer(op, op.getDpsInitOperand(0)->get(), &unused);
   }
 
-  int64_t rowsFor(const Matvec &mv) const {
-    if (!oneToken(mv) || mv.rows >= kRowsForSeveralPerWarp)
+  /// `siblings`: how many products share the kernel (siblingCounts). Those of one kernel (the
+  /// input, forget and gate projections) take `rows-per-warp` from 2,048 rows: H200, the three
+  /// 2,560-row projections of the 2.7B shape in 240 blocks of 4 rows a warp add 2.03 µs where 480
+  /// blocks of 2 add 2.70 (decode 1.04x; 1.3B 1.02x), while the 1,024-row ones of the 370M shape
+  /// were slower with 4 (0.98x) than with 1 (docs/performance-gpu.md).
+  int64_t rowsFor(const Matvec &mv, int64_t siblings) const {
+    if (!oneToken(mv) || mv.rows >= kRowsForSeveralPerWarp ||
+        (siblings > 1 && mv.rows >= kRowsForTwoPerWarp))
       return rowsPerWarp;
     int64_t rows = std::min<int64_t>(rowsPerWarp, mv.rows < kRowsForTwoPerWarp ? 1 : 2);
     // A product whose halves are combined next takes a row of each half per warp at least.
@@ -767,9 +773,7 @@ struct TernaryMatvecToGPUPass
     SmallVector<Matvec> oneTokenProducts;
     for (auto &[global, uses] : byGlobal)
       llvm::append_range(oneTokenProducts, llvm::make_filter_range(uses, oneToken));
-    llvm::DenseMap<Operation *, int64_t> siblings;
-    if (prologueBlocks > 0)
-      siblings = siblingCounts(module, oneTokenProducts);
+    llvm::DenseMap<Operation *, int64_t> siblings = siblingCounts(module, oneTokenProducts);
     for (auto &[global, uses] : byGlobal) {
       if (global->hasAttr(mlir::tern::kGPULayoutAttr))
         continue; // re-laid by an earlier run: its bytes are no longer two_bit
@@ -800,7 +804,8 @@ struct TernaryMatvecToGPUPass
           emitKernel(mv, shape->warps, shape->rowsPerWarp, dependentLaunch, stageActivations,
                      /*prologueTarget=*/true);
         else
-          emitKernel(mv, warpsPerBlock, rowsFor(mv), dependentLaunch, stageActivations,
+          emitKernel(mv, warpsPerBlock, rowsFor(mv, siblings.lookup(mv.op)), dependentLaunch,
+                     stageActivations,
                      /*prologueTarget=*/false);
       }
     }
