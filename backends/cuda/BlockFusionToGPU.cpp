@@ -388,10 +388,7 @@ public:
 
   /// Allocations, views and constants stay where they are (before the kernel); deallocations move
   /// after it. Nothing else may lie between the ops of a run.
-  static bool isTransparent(Operation *op) {
-    return isa<gpu::AllocOp, gpu::DeallocOp, memref::AllocOp, memref::DeallocOp>(op) ||
-           isMemoryEffectFree(op);
-  }
+  static bool isTransparent(Operation *op) { return isAllocationOrPure(op); }
 
   /// `threads`: the kernel's block size when it is to run as the prologue of the kernel after
   /// it (whose blocks it then runs in); otherwise the members decide.

@@ -40,11 +40,6 @@ std::optional<int64_t> constantIndex(Value v) {
   return std::nullopt;
 }
 
-bool isTransparent(Operation *op) {
-  return isa<gpu::AllocOp, gpu::DeallocOp, memref::AllocOp, memref::DeallocOp>(op) ||
-         isMemoryEffectFree(op);
-}
-
 bool isWait(Operation *op) {
   auto control = dyn_cast<NVVM::GriddepcontrolOp>(op);
   return control && control.getKind() == NVVM::GridDepActionKind::wait;
@@ -87,7 +82,7 @@ gpu::LaunchOp launchBefore(gpu::LaunchOp product) {
   for (Operation *op = product->getPrevNode(); op; op = op->getPrevNode()) {
     if (auto launch = dyn_cast<gpu::LaunchOp>(op))
       return launch;
-    if (!isTransparent(op))
+    if (!isAllocationOrPure(op))
       return {};
   }
   return {};

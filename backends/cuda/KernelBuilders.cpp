@@ -48,6 +48,11 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
   return value;
 }
 
+bool isAllocationOrPure(Operation *op) {
+  return isa<gpu::AllocOp, gpu::DeallocOp, memref::AllocOp, memref::DeallocOp>(op) ||
+         isMemoryEffectFree(op);
+}
+
 Value warpRedux(OpBuilder &b, Location loc, Value value, NVVM::ReduxKind kind) {
   Type i32 = b.getI32Type(), type = value.getType();
   if (type != i32)

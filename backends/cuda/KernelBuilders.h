@@ -19,6 +19,11 @@ inline constexpr int64_t kWarpSize = 32;
 /// before it can run in each of its blocks (tern-gpu-fuse-prologues).
 inline constexpr llvm::StringLiteral kPrologueTargetAttr = "tern.prologue_target";
 
+/// Whether an op may lie between two kernels that are merged or fused without changing what they
+/// compute: an allocation, a deallocation (moved after the result), or an op without memory
+/// effects (views, constants).
+bool isAllocationOrPure(mlir::Operation *op);
+
 /// An index constant.
 mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
 

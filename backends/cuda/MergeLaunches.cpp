@@ -59,11 +59,6 @@ bool sameBlock(gpu::LaunchOp a, gpu::LaunchOp b) {
          constantOf(a.getBlockSizeZ()) == constantOf(b.getBlockSizeZ());
 }
 
-bool isTransparent(Operation *op) {
-  return isa<gpu::AllocOp, memref::AllocOp, gpu::DeallocOp, memref::DeallocOp>(op) ||
-         isMemoryEffectFree(op);
-}
-
 void merge(ArrayRef<gpu::LaunchOp> group) {
   gpu::LaunchOp first = group.front(), last = group.back();
   OpBuilder b(last);
@@ -142,7 +137,7 @@ struct MergeLaunchesPass : mlir::tern::impl::TernGPUMergeLaunchesBase<MergeLaunc
       for (Operation &op : block) {
         auto launch = dyn_cast<gpu::LaunchOp>(op);
         if (!launch) {
-          if (!isTransparent(&op))
+          if (!isAllocationOrPure(&op))
             flush();
           continue;
         }
