@@ -152,6 +152,10 @@ bool storesFollowLoads(gpu::LaunchOp kernel, Value root) {
 }
 
 std::optional<Fusion> match(gpu::LaunchOp product) {
+  // Straight-line code of a function: "after the product" is then all that may still read what
+  // the kernels wrote (in a loop's body, the ops before them would too, on the next iteration).
+  if (!isa<func::FuncOp>(product->getParentOp()))
+    return std::nullopt;
   gpu::LaunchOp prologue = launchBefore(product);
   if (!prologue)
     return std::nullopt;

@@ -195,3 +195,37 @@ func.func @product_writes_input(%in: memref<64xf32>) {
   gpu.dealloc %q : memref<1x64xi8>
   return
 }
+
+// Left alone inside a loop: an op before the kernels could read, on the next iteration, what
+// block 0 alone would write.
+// CHECK-LABEL: func.func @in_loop
+// CHECK: scf.for
+// CHECK-COUNT-2: gpu.launch
+func.func @in_loop(%in: memref<64xf32>, %n: index) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %out = gpu.alloc () : memref<4xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %q = gpu.alloc () : memref<1x64xi8>
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+      nvvm.griddepcontrol wait
+      %v = memref.load %in[%tx] : memref<64xf32>
+      %i8 = arith.fptosi %v : f32 to i8
+      memref.store %i8, %q[%c0, %tx] : memref<1x64xi8>
+      gpu.terminator
+    }
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+      nvvm.griddepcontrol wait
+      %a = memref.load %q[%c0, %tx] : memref<1x64xi8>
+      %f = arith.sitofp %a : i8 to f32
+      memref.store %f, %out[%bx] : memref<4xf32>
+      gpu.terminator
+    } {tern.prologue_target}
+    gpu.dealloc %q : memref<1x64xi8>
+  }
+  return %out : memref<4xf32>
+}
