@@ -210,15 +210,19 @@ std::optional<Fusion> match(gpu::LaunchOp product) {
   for (Value root : written) {
     bool readByProduct = llvm::any_of(late.reads, [&](Value r) { return mayAlias(r, root); });
     if (!readByProduct) {
-      // Read back by the kernel itself: an intermediate that no later op reads, whose stores
-      // all follow its loads, need not be stored at all (the threads keep the values they
-      // stored); otherwise another block could read what block 0 wrote.
-      if (llvm::any_of(early.reads, [&](Value r) { return mayAlias(r, root); })) {
-        if (usedAfter(product, root) || !storesFollowLoads(prologue, root))
-          return std::nullopt;
+      // Read back by the kernel itself: an intermediate of this function that no later op
+      // reads, whose stores all follow its loads, need not be stored at all (the threads keep the
+      // values they stored). Anything else the kernel may read back, another block could read
+      // after block 0 wrote it.
+      bool readsBack = llvm::any_of(early.reads, [&](Value r) { return rootOf(r) == root; });
+      bool mayReadBack = llvm::any_of(early.reads, [&](Value r) { return mayAlias(r, root); });
+      if (readsBack && isa_and_nonnull<gpu::AllocOp, memref::AllocOp>(root.getDefiningOp()) &&
+          !usedAfter(product, root) && storesFollowLoads(prologue, root)) {
         fusion.dropped.push_back(root);
         continue;
       }
+      if (mayReadBack)
+        return std::nullopt;
       // Written by block 0 alone.
       fusion.kept.push_back(root);
       continue;
@@ -246,6 +250,7 @@ std::optional<Fusion> match(gpu::LaunchOp product) {
     iface.getEffects(effects);
     for (const MemoryEffects::EffectInstance &e : effects)
       if (isa<MemoryEffects::Write>(e.getEffect()) && e.getValue() &&
+          rootOf(e.getValue()).getParentRegion() != &prologue.getBody() &&
           llvm::any_of(fusion.kept, [&](Value root) { return mayAlias(e.getValue(), root); }))
         guardable = false;
   });
@@ -297,9 +302,14 @@ void fuse(Fusion &fusion) {
       Operation *copy = b.clone(op, mapping);
       copy->walk([&](Operation *inner) {
         Value buffer = storedBuffer(inner);
-        if (buffer && llvm::any_of(fusion.kept, [&](Value root) { return mayAlias(buffer, root); }))
+        // Stores to the block's shared memory (the handed buffers, the reductions' partials)
+        // are every block's own.
+        if (!buffer || (isa<BlockArgument>(rootOf(buffer)) &&
+                        rootOf(buffer).getParentRegion() == &product.getBody()))
+          return;
+        if (llvm::any_of(fusion.kept, [&](Value root) { return mayAlias(buffer, root); }))
           stores.push_back(inner);
-        if (buffer && llvm::is_contained(fusion.dropped, rootOf(buffer)))
+        if (llvm::is_contained(fusion.dropped, rootOf(buffer)))
           dead.push_back(inner);
       });
     }

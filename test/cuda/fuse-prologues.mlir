@@ -229,3 +229,81 @@ func.func @in_loop(%in: memref<64xf32>, %n: index) -> memref<4xf32> {
   }
   return %out : memref<4xf32>
 }
+
+// -----
+
+// What the single-block kernel writes for later kernels is a function argument: only the stores
+// to it are left to block 0, not those to the block's own shared memory (its partials, the handed
+// activations). (Had the kernel read another argument, which may be the same buffer, it would be
+// left alone: @reads_argument.)
+// CHECK-LABEL: func.func @kept_argument
+// CHECK: gpu.launch {{.*}} workgroup(%[[WQ:[a-z0-9_]+]] : memref<1x64xi8, #gpu.address_space<workgroup>>, %[[PART:[a-z0-9_]+]] : memref<2xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq
+// CHECK: memref.store %{{.*}}, %[[PART]][%{{.*}}]
+// CHECK: memref.store %{{.*}}, %[[WQ]][%{{.*}}, %{{.*}}]
+// CHECK: scf.if %[[FIRST]] {
+// CHECK-NEXT: memref.store %{{.*}}, %arg0[%{{.*}}] : memref<64xf32>
+// CHECK-NEXT: }
+// CHECK: gpu.barrier
+func.func @kept_argument(%x: memref<64xf32>) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %in = gpu.alloc () : memref<64xf32>
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %c32 = arith.constant 32 : index
+  %out = gpu.alloc () : memref<4xf32>
+  %q = gpu.alloc () : memref<1x64xi8>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1)
+             workgroup(%part : memref<2xf32, #gpu.address_space<workgroup>>) {
+    nvvm.griddepcontrol wait
+    %v = memref.load %in[%tx] : memref<64xf32>
+    %w = arith.divui %tx, %c32 : index
+    memref.store %v, %part[%w] : memref<2xf32, #gpu.address_space<workgroup>>
+    %i8 = arith.fptosi %v : f32 to i8
+    memref.store %i8, %q[%c0, %tx] : memref<1x64xi8>
+    memref.store %v, %x[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    nvvm.griddepcontrol wait
+    %a = memref.load %q[%c0, %tx] : memref<1x64xi8>
+    %f = arith.sitofp %a : i8 to f32
+    memref.store %f, %out[%bx] : memref<4xf32>
+    gpu.terminator
+  } {tern.prologue_target}
+  gpu.dealloc %q : memref<1x64xi8>
+  return %out : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func @reads_argument
+// CHECK-COUNT-2: gpu.launch
+func.func @reads_argument(%in: memref<64xf32>, %x: memref<64xf32>) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %out = gpu.alloc () : memref<4xf32>
+  %q = gpu.alloc () : memref<1x64xi8>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    nvvm.griddepcontrol wait
+    %v = memref.load %in[%tx] : memref<64xf32>
+    %i8 = arith.fptosi %v : f32 to i8
+    memref.store %i8, %q[%c0, %tx] : memref<1x64xi8>
+    memref.store %v, %x[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    nvvm.griddepcontrol wait
+    %a = memref.load %q[%c0, %tx] : memref<1x64xi8>
+    %f = arith.sitofp %a : i8 to f32
+    memref.store %f, %out[%bx] : memref<4xf32>
+    gpu.terminator
+  } {tern.prologue_target}
+  gpu.dealloc %q : memref<1x64xi8>
+  return %out : memref<4xf32>
+}
