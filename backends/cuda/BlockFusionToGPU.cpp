@@ -1248,19 +1248,16 @@ std::optional<int64_t> prologueThreads(ArrayRef<Member> members, Operation *next
   auto launch = dyn_cast_or_null<gpu::LaunchOp>(next);
   if (!launch || !launch->hasAttr(kPrologueTargetAttr) || members.empty())
     return std::nullopt;
-  APInt threads;
-  if (!matchPattern(launch.getBlockSizeX(), m_ConstantInt(&threads)))
+  std::optional<int64_t> threads = constantOf(launch.getBlockSizeX());
+  if (!threads)
     return std::nullopt;
   Effects effects = effectsOf(launch);
   bool feeds = llvm::any_of(members, [&](const Member &m) {
-    return llvm::any_of(effectsOf(linalg::LinalgOp(m.op)).writes, [&](Value w) {
-      return llvm::any_of(effects.reads, [&](Value r) { return mayAlias(r, w); });
-    });
+    return anyMayAlias(effectsOf(linalg::LinalgOp(m.op)).writes, effects.reads);
   });
-  int64_t size = threads.getSExtValue();
-  if (!feeds || size % kWarpSize != 0 || size > 1024)
+  if (!feeds || *threads % kWarpSize != 0 || *threads > 1024)
     return std::nullopt;
-  return size;
+  return threads;
 }
 
 struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusionToGPUPass> {

@@ -16,7 +16,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -32,13 +31,6 @@ namespace {
 
 /// Static shared memory a kernel may declare without opting in to more.
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
-
-std::optional<int64_t> constantIndex(Value v) {
-  APInt value;
-  if (matchPattern(v, m_ConstantInt(&value)))
-    return value.getSExtValue();
-  return std::nullopt;
-}
 
 bool isWait(Operation *op) {
   auto control = dyn_cast<NVVM::GriddepcontrolOp>(op);
@@ -60,12 +52,6 @@ int64_t workgroupBytes(gpu::LaunchOp launch) {
   for (BlockArgument buffer : launch.getWorkgroupAttributions())
     bytes += bytesOf(cast<MemRefType>(buffer.getType()));
   return bytes;
-}
-
-bool conflict(ArrayRef<Value> xs, ArrayRef<Value> ys) {
-  return llvm::any_of(xs, [&](Value x) {
-    return llvm::any_of(ys, [&](Value y) { return mayAlias(x, y); });
-  });
 }
 
 /// The single-block kernel, the product after it and what passes between them.
@@ -167,10 +153,10 @@ std::optional<Fusion> match(gpu::LaunchOp product) {
   for (Value size : {prologue.getGridSizeX(), prologue.getGridSizeY(), prologue.getGridSizeZ(),
                      prologue.getBlockSizeY(), prologue.getBlockSizeZ(), product.getBlockSizeY(),
                      product.getBlockSizeZ()})
-    if (constantIndex(size) != 1)
+    if (constantOf(size) != 1)
       return std::nullopt;
-  std::optional<int64_t> threads = constantIndex(prologue.getBlockSizeX());
-  if (!threads || threads != constantIndex(product.getBlockSizeX()))
+  std::optional<int64_t> threads = constantOf(prologue.getBlockSizeX());
+  if (!threads || threads != constantOf(product.getBlockSizeX()))
     return std::nullopt;
   // At most one wait in the prologue, directly in its body.
   int64_t prologueWaits = 0;
@@ -200,8 +186,8 @@ std::optional<Fusion> match(gpu::LaunchOp product) {
 
   Effects early = effectsOf(prologue), late = effectsOf(product);
   // A block's product must not change what another block's prologue still reads or writes.
-  if (early.unknown || late.unknown || conflict(late.writes, early.reads) ||
-      conflict(late.writes, early.writes))
+  if (early.unknown || late.unknown || anyMayAlias(late.writes, early.reads) ||
+      anyMayAlias(late.writes, early.writes))
     return std::nullopt;
   SetVector<Value> written;
   for (Value w : early.writes)

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -46,6 +47,18 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
     value = combine(value, shuffle.getShuffleResult());
   }
   return value;
+}
+
+std::optional<int64_t> constantOf(Value v) {
+  APInt value;
+  if (matchPattern(v, m_ConstantInt(&value)))
+    return value.getSExtValue();
+  if (auto dim = v.getDefiningOp<memref::DimOp>())
+    if (std::optional<int64_t> index = dim.getConstantIndex())
+      if (auto type = dyn_cast<MemRefType>(dim.getSource().getType());
+          type && !type.isDynamicDim(*index))
+        return type.getDimSize(*index);
+  return std::nullopt;
 }
 
 bool isAllocationOrPure(Operation *op) {
@@ -702,20 +715,18 @@ Effects effectsOf(linalg::LinalgOp op) {
   return effects;
 }
 
-namespace {
-bool conflict(ArrayRef<Value> xs, ArrayRef<Value> ys) {
+bool anyMayAlias(ArrayRef<Value> xs, ArrayRef<Value> ys) {
   for (Value x : xs)
     for (Value y : ys)
       if (mayAlias(x, y))
         return true;
   return false;
 }
-} // namespace
 
 /// Whether running `a` before `b` instead of after it leaves every buffer as it was.
 bool commutes(const Effects &a, const Effects &b) {
-  return !a.unknown && !b.unknown && !conflict(a.writes, b.reads) &&
-         !conflict(a.writes, b.writes) && !conflict(a.reads, b.writes);
+  return !a.unknown && !b.unknown && !anyMayAlias(a.writes, b.reads) &&
+         !anyMayAlias(a.writes, b.writes) && !anyMayAlias(a.reads, b.writes);
 }
 
 

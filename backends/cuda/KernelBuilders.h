@@ -24,6 +24,10 @@ inline constexpr llvm::StringLiteral kPrologueTargetAttr = "tern.prologue_target
 /// effects (views, constants).
 bool isAllocationOrPure(mlir::Operation *op);
 
+/// The value of a constant index, or of a static size read with memref.dim (the token count of a
+/// decode step's matrix-vector kernel); std::nullopt otherwise.
+std::optional<int64_t> constantOf(mlir::Value v);
+
 /// An index constant.
 mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
 
@@ -198,6 +202,8 @@ struct Effects {
 Effects effectsOf(mlir::gpu::LaunchOp launch);
 /// What a linalg op on memrefs does.
 Effects effectsOf(mlir::linalg::LinalgOp op);
+/// Whether any buffer of `xs` may share memory with any of `ys` (mayAlias).
+bool anyMayAlias(llvm::ArrayRef<mlir::Value> xs, llvm::ArrayRef<mlir::Value> ys);
 /// Whether running `a` before `b` instead of after it leaves every buffer as it was.
 bool commutes(const Effects &a, const Effects &b);
 

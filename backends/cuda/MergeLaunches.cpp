@@ -2,7 +2,6 @@
 #include "backends/cuda/KernelBuilders.h"
 #include "backends/cuda/Passes.h"
 
-#include "mlir/IR/Matchers.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUMERGELAUNCHES
@@ -13,19 +12,6 @@ using namespace mlir;
 using namespace ::tern::cuda;
 
 namespace {
-
-std::optional<int64_t> constantOf(Value v) {
-  APInt value;
-  if (matchPattern(v, m_ConstantInt(&value)))
-    return value.getSExtValue();
-  // The token count of a decode step's matrix-vector kernel: a static size read with memref.dim.
-  if (auto dim = v.getDefiningOp<memref::DimOp>())
-    if (std::optional<int64_t> index = dim.getConstantIndex())
-      if (auto type = dyn_cast<MemRefType>(dim.getSource().getType());
-          type && !type.isDynamicDim(*index))
-        return type.getDimSize(*index);
-  return std::nullopt;
-}
 
 /// The launch's grid size along x when it can join a merge: constant sizes, a 1-D grid, a
 /// single-block body, no private memory, not asynchronous.

@@ -37,8 +37,8 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
     bytes of trit codes per bit pair, and accumulate with the byte dot
     product `dp4a` (an exact integer sum of the activations times 0, 1 or
     2, from which the sum of the activations is subtracted:
-    `sum(q * (code - 1))`); the lanes then add their sums with warp
-    shuffles. A warp takes `rows-per-warp` consecutive rows: each lane loads
+    `sum(q * (code - 1))`); the lanes then add each row's sums with one
+    `redux.sync` (exact: integers). A warp takes `rows-per-warp` consecutive rows: each lane loads
     its word of every row before any arithmetic (more loads in flight), the
     activations once for all of them, and lane r finishes row r (the store
     and the fused elementwise ops that follow). Rows whose byte count is not

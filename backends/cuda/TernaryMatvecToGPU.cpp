@@ -674,7 +674,8 @@ struct TernaryMatvecToGPUPass
   /// as a prologue: at most `budget` blocks, each a multiple of its rows (every warp has rows and
   /// reaches the block's barrier), every row loaded before the wait and at most 32 words of
   /// weights a lane. Among those: the most blocks (the most multiprocessors reading weights), a
-  /// power of two of rows per warp (fewer shuffles), then the block nearest 640 threads, the
+  /// power of two of rows per warp (chosen when rows were summed with shuffles, which took fewer
+  /// for a power of two; kept so the measured shapes stay), then the block nearest 640 threads, the
   /// size at which one multiprocessor runs the single-block kernels fastest (CUDAPipeline.cpp).
   struct Shape {
     int64_t warps, rowsPerWarp;
@@ -715,11 +716,6 @@ struct TernaryMatvecToGPUPass
       for (Block &block : func.getBody()) {
         SmallVector<Operation *> group;
         SmallVector<Value> derived; // what the group's products wrote, and what was computed from it
-        auto readsDerived = [&](ArrayRef<Value> reads) {
-          return llvm::any_of(reads, [&](Value r) {
-            return llvm::any_of(derived, [&](Value d) { return mayAlias(r, d); });
-          });
-        };
         auto flush = [&] {
           for (Operation *op : group)
             counts[op] = group.size();
@@ -732,11 +728,11 @@ struct TernaryMatvecToGPUPass
             continue;
           Effects effects = effectsOf(linalgOp);
           if (isCandidate.contains(&op)) {
-            if (readsDerived(effects.reads))
+            if (anyMayAlias(effects.reads, derived))
               flush();
             group.push_back(&op);
             llvm::append_range(derived, effects.writes);
-          } else if (readsDerived(effects.reads)) {
+          } else if (anyMayAlias(effects.reads, derived)) {
             llvm::append_range(derived, effects.writes);
           }
         }
