@@ -93,6 +93,8 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Every constant goes to the weights buffer: kernels cannot read globals
   // that live in host memory.
   pm.addPass(mlir::tern::createTernExternalizeWeights({/*minBytes=*/0}));
+  // Prefill's recurrence over the tokens: one kernel, threads over the elements.
+  pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUInterchangeScans());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUTileParallelLoops());

@@ -214,6 +214,36 @@ def TernGPURowReductions : Pass<"tern-gpu-row-reductions", "::mlir::func::FuncOp
                            "::mlir::memref::MemRefDialect"];
 }
 
+def TernGPUInterchangeScans : Pass<"tern-gpu-interchange-scans", "::mlir::func::FuncOp"> {
+  let summary = "A recurrence over the tokens as one kernel: threads over the elements";
+  let description = [{
+    Prefill computes the MLGRU recurrence `h_t = f_t * h_{t-1} + a_t` as an
+    `scf.for` over the tokens whose body runs elementwise ops (rank-1
+    `linalg.generic` with identity maps, `linalg.copy`) on row t of rank-2
+    buffers (`memref.subview` at the induction variable) and on buffers
+    defined outside the loop (the state). Lowered as it is, that is two
+    kernels and a host synchronisation per token. Since every op touches
+    element j of each buffer only, the loops interchange: this pass replaces
+    such a loop with an `scf.parallel` over the elements (a thread each, once
+    mapped to the GPU) whose body runs the tokens in order. A buffer of the
+    whole row that the loop writes is carried in a register from token to
+    token and stored once at the end; one it only reads is loaded once. The
+    tokens go `unroll` at a time, the rows they read loaded first (no token
+    writes a row another reads), then a remainder loop one at a time. The
+    same operations run in the same order for each element, so the results
+    are bit-identical. A loop is left alone when its step is not 1, it yields
+    values, its body holds anything else, a row is not at the induction
+    variable, or two accesses may share memory with one of them written
+    (`mayAlias`: views of one buffer, an argument and another argument).
+  }];
+  let options = [
+    Option<"unroll", "unroll", "int64_t", /*default=*/"16",
+           "tokens per round of the interchanged loop, their rows loaded first">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def TernGPUTileParallelLoops : Pass<"tern-gpu-tile-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Split each outermost scf.parallel into blocks and threads";
   let description = [{
