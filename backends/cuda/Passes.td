@@ -52,6 +52,10 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "output rows per warp (a single token's product takes one under 2048 rows and two "
            "under 8192): each lane loads a piece of every row before it does any arithmetic, and "
            "loads the activations once for all of them">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"true",
+           "a product of several tokens (prefill, batch decode) whose rows are a multiple of "
+           "16 and columns of 32 runs on the tensor cores (mma.sync m16n8k32, u8 trit codes "
+           "times s8 activations, sm_80 and later): a warp takes 16 rows and 32 tokens">,
     Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
            "sm_90 programmatic dependent launch: each lane loads all of its weights (rows of up "
            "to 32 words per lane), then waits for the kernels before it "
@@ -70,7 +74,8 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "kernel before it in each of its blocks; 0: off">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
-                           "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect"];
+                           "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def TernGPUFuseElementwise : Pass<"tern-gpu-fuse-elementwise"> {

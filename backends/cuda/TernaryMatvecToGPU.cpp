@@ -19,6 +19,7 @@
 #include "dialects/Tern/IR/WeightData.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/APInt.h"
@@ -631,6 +632,262 @@ void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
   op.erase();
 }
 
+/// Token tiles of 8 (the n of m16n8k32) a block of the tensor-core kernel takes: 32 tokens.
+constexpr int64_t kMmaTokenTiles = 4;
+/// Warps a block of the tensor-core kernel: they split the columns of the same 16 rows and
+/// tokens, and warp w then finishes token tile w.
+constexpr int64_t kMmaWarps = kMmaTokenTiles;
+/// Chunks a warp loads ahead (all their loads first, then their mma).
+constexpr int64_t kMmaUnroll = 2;
+
+/// Steps of 32 columns (the k of m16n8k32) in a chunk of the tensor-core kernel: 4 (128
+/// columns) where the columns allow, else 2; 0 where neither does (rows not in tiles of 16).
+int64_t mmaSteps(const Matvec &mv) {
+  if (mv.rows % 16 != 0)
+    return 0;
+  return mv.columns % 128 == 0 ? 4 : mv.columns % 64 == 0 ? 2 : 0;
+}
+
+/// A product of several tokens (prefill, batch decode) on the tensor cores: `mma.sync` m16n8k32
+/// with the trits (-1, 0, 1) as the s8 matrix A (16 rows) and the int8 activations as the s8
+/// matrix B (8 tokens); integer sums, so exact in any order. A block takes 16 rows and
+/// kMmaTokenTiles x 8 tokens, so a weight word is loaded once for 32 tokens; its warps split the
+/// columns (a quarter each, kMmaUnroll chunks at a time, their loads first), add up their sums in
+/// shared memory, and warp w finishes token tile w.
+///
+/// Which column each element of a fragment stands for is free, as long as A and B agree. In a
+/// chunk of U steps (32 U columns), lane l takes the 8 U consecutive columns from 8 U (l % 4) on:
+/// in step u its B fragment is their bytes 8u..8u+3 and 8u+4..8u+7 (one or two 16-byte loads of
+/// activations per tile and chunk, not 2 U loads of 4 bytes, each of which touches the lines of 8
+/// tokens), and its A fragment the trits of the same columns, 4 consecutive ones each: in the
+/// word layout, byte b of a word holds in bit pair sh the code of trit 4 sh + b, so these are the
+/// word (of 16 trits) shifted right by 2 sh and masked with 0x03030303; each code byte c becomes
+/// the trit c - 1 as ((c | 0x80) - 1) ^ 0x80, which borrows from no other byte. Each lane then
+/// stores its 4 sums and runs the elementwise ops that follow (dequantize, ...) on them, one
+/// element at a time.
+void emitMmaKernel(const Matvec &mv) {
+  linalg::GenericOp op = mv.op;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value q = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get(),
+        out = op.getDpsInitOperand(0)->get();
+  std::optional<Value> initial = takeInitialFill(out, op);
+  Value tokens = memref::DimOp::create(b, loc, q, 0);
+  int64_t tokensPerBlock = kMmaTokenTiles * 8, values = kMmaTokenTiles * 4;
+  Value blocksY = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, tokens, indexConstant(b, loc, tokensPerBlock - 1)),
+      indexConstant(b, loc, tokensPerBlock));
+  Value blocksX = indexConstant(b, loc, mv.rows / 16);
+  // Each warp's sums, [warp][value][lane], for the other warps to add up.
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto partials =
+      MemRefType::get({kMmaWarps * values * kWarpSize}, b.getI32Type(), AffineMap(), workgroup);
+  gpu::LaunchOp launch =
+      createLaunch(b, loc, blocksX, blocksY, kMmaWarps * kWarpSize, TypeRange{partials});
+  Value shared = launch.getWorkgroupAttributions()[0];
+
+  Value tid = launch.getThreadIds().x;
+  Value lane = arith::RemUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
+  Value group = arith::DivUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
+  Value inGroup = arith::RemUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
+  Value firstRow =
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, 16));
+  // This lane's rows of the tile (fragments a0/a2 and a1/a3; sums c0/c1 and c2/c3).
+  Value rowLow = arith::AddIOp::create(b, loc, firstRow, group);
+  Value rowHigh = arith::AddIOp::create(b, loc, rowLow, indexConstant(b, loc, 8));
+  Value firstToken =
+      arith::MulIOp::create(b, loc, launch.getBlockIds().y, indexConstant(b, loc, tokensPerBlock));
+  Value lastToken = arith::SubIOp::create(b, loc, tokens, indexConstant(b, loc, 1));
+  // The token of this lane's B fragment in tile j (past the last: the last again, not stored).
+  SmallVector<Value> bTokens;
+  for (int64_t j = 0; j < kMmaTokenTiles; ++j)
+    bTokens.push_back(arith::MinUIOp::create(
+        b, loc,
+        arith::AddIOp::create(b, loc, firstToken,
+                              arith::AddIOp::create(b, loc, group, indexConstant(b, loc, 8 * j))),
+        lastToken));
+  Value mask = i32Constant(b, loc, 0x03030303), ones = i32Constant(b, loc, 0x01010101);
+  Value high = i32Constant(b, loc, int32_t(0x80808080u));
+  auto i32x4 = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(4, b.getI32Type()));
+  auto mma = [&](OpBuilder &mb, Location loc, ValueRange a, ValueRange bFrag,
+                 ValueRange c) -> SmallVector<Value> {
+    Value d = NVVM::MmaOp::create(
+        mb, loc, i32x4, NVVM::MMAShapeAttr::get(mb.getContext(), 16, 8, 32), NVVM::MMAB1OpAttr(),
+        NVVM::MMAIntOverflowAttr::get(mb.getContext(), NVVM::MMAIntOverflow::wrapped),
+        NVVM::MMALayout::row, NVVM::MMALayout::col,
+        NVVM::MMATypesAttr::get(mb.getContext(), NVVM::MMATypes::s8),
+        NVVM::MMATypesAttr::get(mb.getContext(), NVVM::MMATypes::s8), a, bFrag, c);
+    SmallVector<Value> parts;
+    for (int64_t i = 0; i < 4; ++i)
+      parts.push_back(LLVM::ExtractValueOp::create(mb, loc, d, i));
+    return parts;
+  };
+  // Four trits of `word` (bit pair `sh` of each byte) as signed bytes.
+  auto trits = [&](OpBuilder &tb, Location loc, Value word, int64_t sh) -> Value {
+    Value codes = arith::AndIOp::create(
+        tb, loc, sh == 0 ? word : arith::ShRUIOp::create(tb, loc, word, i32Constant(tb, loc, 2 * sh)),
+        mask);
+    Value biased = arith::SubIOp::create(tb, loc, arith::OrIOp::create(tb, loc, codes, high), ones);
+    return arith::XOrIOp::create(tb, loc, biased, high);
+  };
+  int64_t chunkSteps = mmaSteps(mv), chunkColumns = 32 * chunkSteps;
+  int64_t chunkWords = chunkSteps / 2; // of one lane and row
+  // Chunks `chunks` added to the sums `acc` (4 per token tile). Every load of all of them first.
+  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<Value> chunks, ValueRange acc) {
+    struct Loaded {
+      SmallVector<Value> low, high;             // the lane's words of its two rows
+      SmallVector<SmallVector<Value>> tokenWords; // per tile, its 2 U activation words
+    };
+    SmallVector<Loaded> loaded;
+    for (Value chunk : chunks) {
+      Loaded l;
+      Value column = arith::AddIOp::create(
+          lb, loc, arith::MulIOp::create(lb, loc, chunk, indexConstant(lb, loc, chunkColumns)),
+          arith::MulIOp::create(lb, loc, inGroup, indexConstant(lb, loc, 8 * chunkSteps)));
+      Value wColumn = arith::DivUIOp::create(lb, loc, column, indexConstant(lb, loc, 4));
+      l.low = loadWords(lb, loc, w, ValueRange{rowLow, wColumn}, chunkWords);
+      l.high = loadWords(lb, loc, w, ValueRange{rowHigh, wColumn}, chunkWords);
+      for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
+        SmallVector<Value> words;
+        for (int64_t half = 0; half < chunkSteps / 2; ++half)
+          llvm::append_range(
+              words, loadWords(lb, loc, q,
+                               ValueRange{bTokens[j], arith::AddIOp::create(
+                                                          lb, loc, column,
+                                                          indexConstant(lb, loc, 16 * half))},
+                               4));
+        l.tokenWords.push_back(std::move(words));
+      }
+      loaded.push_back(std::move(l));
+    }
+    SmallVector<Value> sums(acc.begin(), acc.end());
+    for (Loaded &l : loaded)
+      for (int64_t u = 0; u < chunkSteps; ++u) {
+        // Columns 8u..8u+3 (a0, a1) and 8u+4..8u+7 (a2, a3) of the lane's: bit pairs 2 (u % 2)
+        // and 2 (u % 2) + 1 of word u / 2.
+        int64_t sh = 2 * (u % 2);
+        SmallVector<Value> a{trits(lb, loc, l.low[u / 2], sh), trits(lb, loc, l.high[u / 2], sh),
+                             trits(lb, loc, l.low[u / 2], sh + 1),
+                             trits(lb, loc, l.high[u / 2], sh + 1)};
+        for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
+          SmallVector<Value> bFrag{l.tokenWords[j][2 * u], l.tokenWords[j][2 * u + 1]};
+          SmallVector<Value> next = mma(lb, loc, a, bFrag, ArrayRef(sums).slice(4 * j, 4));
+          std::copy(next.begin(), next.end(), sums.begin() + 4 * j);
+        }
+      }
+    return sums;
+  };
+  // This warp's quarter of the chunks: kMmaUnroll at a time, then the rest one by one.
+  int64_t chunks = mv.columns / chunkColumns, perWarp = (chunks + kMmaWarps - 1) / kMmaWarps;
+  Value begin = arith::MinUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, perWarp)),
+      indexConstant(b, loc, chunks));
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, perWarp)),
+      indexConstant(b, loc, chunks));
+  Value unroll = indexConstant(b, loc, kMmaUnroll);
+  Value mainEnd = arith::AddIOp::create(
+      b, loc, begin,
+      arith::MulIOp::create(
+          b, loc,
+          arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, end, begin), unroll),
+          unroll));
+  SmallVector<Value> init(values, i32Constant(b, loc, 0));
+  auto main = scf::ForOp::create(
+      b, loc, begin, mainEnd, unroll, init,
+      [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
+        SmallVector<Value> group{chunk};
+        for (int64_t u = 1; u < kMmaUnroll; ++u)
+          group.push_back(arith::AddIOp::create(lb, loc, chunk, indexConstant(lb, loc, u)));
+        scf::YieldOp::create(lb, loc, accumulate(lb, loc, group, acc));
+      });
+  auto rest = scf::ForOp::create(
+      b, loc, mainEnd, end, indexConstant(b, loc, 1), main.getResults(),
+      [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
+        scf::YieldOp::create(lb, loc, accumulate(lb, loc, {chunk}, acc));
+      });
+  // The warps' sums through shared memory: warp w adds up every warp's sums of token tile w.
+  auto at = [&](OpBuilder &ab, Location loc, Value ofWarp, Value value) {
+    return arith::AddIOp::create(
+        ab, loc,
+        arith::MulIOp::create(
+            ab, loc,
+            arith::AddIOp::create(
+                ab, loc, arith::MulIOp::create(ab, loc, ofWarp, indexConstant(ab, loc, values)),
+                value),
+            indexConstant(ab, loc, kWarpSize)),
+        lane);
+  };
+  for (int64_t v = 0; v < values; ++v)
+    memref::StoreOp::create(b, loc, rest.getResult(v), shared,
+                            ValueRange{at(b, loc, warp, indexConstant(b, loc, v))});
+  gpu::BarrierOp::create(b, loc);
+  Value tileValue = arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 4));
+  SmallVector<Value> total;
+  for (int64_t v = 0; v < 4; ++v) {
+    Value value = arith::AddIOp::create(b, loc, tileValue, indexConstant(b, loc, v));
+    Value sum;
+    for (int64_t other = 0; other < kMmaWarps; ++other) {
+      Value part = memref::LoadOp::create(
+          b, loc, shared, ValueRange{at(b, loc, indexConstant(b, loc, other), value)});
+      sum = sum ? arith::AddIOp::create(b, loc, sum, part).getResult() : part;
+    }
+    total.push_back(sum);
+  }
+  // Sum c of the warp's token tile: row rowLow (c < 2) or rowHigh, token
+  // firstToken + 8 warp + 2 (lane % 4) + c % 2.
+  struct Element {
+    Value row, token, sum;
+  };
+  SmallVector<Element> elements;
+  Value pairToken = arith::AddIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, firstToken,
+                            arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 8))),
+      arith::MulIOp::create(b, loc, inGroup, indexConstant(b, loc, 2)));
+  for (int64_t c = 0; c < 4; ++c) {
+    Value token = arith::AddIOp::create(b, loc, pairToken, indexConstant(b, loc, c % 2));
+    elements.push_back({c < 2 ? rowLow : rowHigh, token, total[c]});
+  }
+  auto present = [&](OpBuilder &pb, Location loc, const Element &e) {
+    return arith::CmpIOp::create(pb, loc, arith::CmpIPredicate::ult, e.token, tokens);
+  };
+  // The sums first, then the elementwise ops after the product, element by element (one copy of
+  // them in a loop, which reads back what the lane stored).
+  for (const Element &e : elements)
+    scf::IfOp::create(b, loc, present(b, loc, e), [&](OpBuilder &ib, Location loc) {
+      Value old = initial ? *initial
+                          : memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row})
+                                .getResult();
+      memref::StoreOp::create(ib, loc, arith::AddIOp::create(ib, loc, old, e.sum), out,
+                              ValueRange{e.token, e.row});
+      scf::YieldOp::create(ib, loc);
+    });
+  scf::ForOp::create(
+      b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, elements.size()),
+      indexConstant(b, loc, 1), ValueRange{},
+      [&](OpBuilder &lb, Location loc, Value i, ValueRange) {
+        // Element i's row and token, chosen among the lane's.
+        Element e = elements[0];
+        for (size_t k = 1; k < elements.size(); ++k) {
+          Value isK = arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::eq, i,
+                                            indexConstant(lb, loc, k));
+          e.row = arith::SelectOp::create(lb, loc, isK, elements[k].row, e.row);
+          e.token = arith::SelectOp::create(lb, loc, isK, elements[k].token, e.token);
+        }
+        scf::IfOp::create(lb, loc, present(lb, loc, e), [&](OpBuilder &ib, Location loc) {
+          Value sum = memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row});
+          fuseElementwiseConsumers(ib, loc, op, launch, out, ValueRange{e.token, e.row}, sum, {},
+                                   nullptr);
+          scf::YieldOp::create(ib, loc);
+        });
+        scf::YieldOp::create(lb, loc);
+      });
+  op.erase();
+}
+
 struct TernaryMatvecToGPUPass
     : mlir::tern::impl::TernGPUTernaryMatvecBase<TernaryMatvecToGPUPass> {
   using TernGPUTernaryMatvecBase::TernGPUTernaryMatvecBase;
@@ -793,6 +1050,10 @@ struct TernaryMatvecToGPUPass
       if (failed(interleaveGlobal(global)))
         return signalPassFailure();
       for (const Matvec &mv : uses) {
+        if (tensorCores && !oneToken(mv) && mmaSteps(mv) > 0) {
+          emitMmaKernel(mv);
+          continue;
+        }
         std::optional<Shape> shape;
         if (dependentLaunch && stageActivations && prologueBlocks > 0 && oneToken(mv))
           shape = prologueShape(mv, prologueBlocks / std::max<int64_t>(1, siblings.lookup(mv.op)));

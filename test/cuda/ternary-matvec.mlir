@@ -1,4 +1,4 @@
-// RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec=tensor-cores=false | FileCheck %s
 
 // The two_bit ternary accumulate (as convert-tern-to-linalg writes it, bufferized) becomes a
 // kernel with dp4a (a warp per 4 rows), and its weight global is re-laid for it. In the first row only

@@ -1,0 +1,94 @@
+// RUN: tern-opt %s --tern-gpu-ternary-matvec | FileCheck %s
+
+// A product of several tokens (prefill, batch decode) whose rows are a multiple of 16 and columns
+// of 64 runs on the tensor cores. A block of 4 warps takes 16 rows and 32 tokens (grid y = the
+// token count divided by 32, rounded up); its warps split the chunks of 128 columns (4 steps of
+// 32, the k of m16n8k32), 2 chunks at a time with every load first: per chunk two words (32 trits)
+// of each of the lane's two rows (rows lane / 4 and lane / 4 + 8), and the 32 activations of the
+// same columns (two 16-byte loads) of its token in each of the 4 tiles of 8 tokens; then per step
+// the trits of 4 columns in each byte (the word shifted, masked with 0x03030303, each code c made
+// c - 1 as ((c | 0x80) - 1) ^ 0x80) and one mma.sync m16n8k32 of s8 trits and s8 activations per
+// tile; then the remaining chunks one at a time.
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[T:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[UP:.*]] = arith.addi %[[T]], %c31
+// CHECK: %[[BY:.*]] = arith.divui %[[UP]], %c32
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c1, %{{.*}} = %[[BY]], %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c128, {{.*}} workgroup(%[[SHARED:.*]] : memref<2048xi32, #gpu.address_space<workgroup>>)
+// CHECK: %[[MAIN:.*]]:16 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c2{{.*}} iter_args(
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 8 : i64} : memref<16x32xi8>, vector<8xi8>
+// CHECK-COUNT-8: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<?x128xi8>, vector<16xi8>
+// CHECK-COUNT-2: vector.load %{{.*}} : memref<16x32xi8>, vector<8xi8>
+// CHECK-COUNT-8: vector.load %arg0
+// CHECK-NOT: vector.load
+// CHECK: %[[CODES:.*]] = arith.andi %{{.*}}, %c50529027_i32
+// CHECK: %[[SET:.*]] = arith.ori %[[CODES]], %c-2139062144_i32
+// CHECK: %[[LESS:.*]] = arith.subi %[[SET]], %c16843009_i32
+// CHECK: arith.xori %[[LESS]], %c-2139062144_i32
+// CHECK: nvvm.mma.sync {{.*}}intOverflowBehavior = #nvvm.mma_int_overflow<wrapped>, layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<s8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
+// CHECK-COUNT-31: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: scf.yield
+// CHECK: %[[REST:.*]]:16 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{.*}} iter_args({{.*}} = %[[MAIN]]#0,
+// CHECK-COUNT-16: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: scf.yield
+// Every warp's 16 sums go to shared memory; after a barrier, warp w adds up the 4 warps' sums of
+// its token tile, and each lane stores its 4 where the token exists, then runs the elementwise op
+// after the product (here the dequantization) on each, from one copy in a loop that reads the
+// sum back.
+// CHECK: memref.store %[[REST]]#0, %[[SHARED]]
+// CHECK-COUNT-15: memref.store %[[REST]]#{{[0-9]+}}, %[[SHARED]]
+// CHECK: gpu.barrier
+// CHECK-COUNT-16: memref.load %[[SHARED]]
+// CHECK-COUNT-4: memref.store %{{.*}}, %arg1
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4
+// CHECK: %[[SUM:.*]] = memref.load %arg1
+// CHECK: %[[F:.*]] = arith.sitofp %[[SUM]] : i32 to f32
+// CHECK: arith.mulf %[[F]], %cst
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK-NOT: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+#id = affine_map<(t, n) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<16x32xi8> = dense<85>
+  func.func @matmul(%q: memref<?x128xi8>, %out: memref<?x16xi32>, %y: memref<?x16xf32>) {
+    %w = memref.get_global @w : memref<16x32xi8>
+    %zero = arith.constant 0 : i32
+    %scale = arith.constant 0.5 : f32
+    linalg.fill ins(%zero : i32) outs(%out : memref<?x16xi32>)
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x128xi8>, memref<16x32xi8>) outs(%out : memref<?x16xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0 : i32
+      %minus = arith.cmpi slt, %trit, %c0 : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0, %x : i32
+      %m = arith.select %minus, %nx, %c0 : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%out : memref<?x16xi32>) outs(%y : memref<?x16xf32>) {
+    ^bb0(%v: i32, %o: f32):
+      %f = arith.sitofp %v : i32 to f32
+      %d = arith.mulf %f, %scale : f32
+      linalg.yield %d : f32
+    }
+    return
+  }
+}
