@@ -271,16 +271,32 @@ constexpr int64_t kMaxPrefetchRounds = 32;
 /// Activations of at most this many bytes per token are staged in shared memory.
 constexpr int64_t kMaxStagedBytes = 16 * 1024;
 
+/// What a product's kernel starts from: its activations q, packed weights w and sums out; the fill
+/// of the sums before it, which becomes the kernel's starting value (taken out of the IR); the
+/// token count (built before the kernel).
+struct ProductOperands {
+  Value q, w, out;
+  std::optional<Value> initial;
+  Value tokens;
+};
+ProductOperands productOperands(OpBuilder &b, Location loc, linalg::GenericOp op) {
+  ProductOperands p;
+  p.q = op.getDpsInputOperand(0)->get();
+  p.w = op.getDpsInputOperand(1)->get();
+  p.out = op.getDpsInitOperand(0)->get();
+  p.initial = takeInitialFill(p.out, op);
+  p.tokens = memref::DimOp::create(b, loc, p.q, 0);
+  return p;
+}
+
 void emitKernel(const Matvec &mv, int64_t warpsPerBlock, int64_t rowsPerWarp,
                 bool dependentLaunch, bool stageActivations, bool prologueTarget) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value q = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get(),
-        out = op.getDpsInitOperand(0)->get();
-  // The zero fill of the sums before the accumulate becomes the kernel's starting value.
-  std::optional<Value> initial = takeInitialFill(out, op);
-  Value tokens = memref::DimOp::create(b, loc, q, 0);
+  ProductOperands operands = productOperands(b, loc, op);
+  Value q = operands.q, w = operands.w, out = operands.out, tokens = operands.tokens;
+  std::optional<Value> initial = operands.initial;
   // A product whose two halves of rows are combined next, element by element (the GLU of
   // gate_proj): each warp takes rows from both halves, the same positions in each, so that its
   // lanes can combine them in the epilogue instead of a kernel after this one doing it.
@@ -669,10 +685,9 @@ void emitMmaKernel(const Matvec &mv) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value q = op.getDpsInputOperand(0)->get(), w = op.getDpsInputOperand(1)->get(),
-        out = op.getDpsInitOperand(0)->get();
-  std::optional<Value> initial = takeInitialFill(out, op);
-  Value tokens = memref::DimOp::create(b, loc, q, 0);
+  ProductOperands operands = productOperands(b, loc, op);
+  Value q = operands.q, w = operands.w, out = operands.out, tokens = operands.tokens;
+  std::optional<Value> initial = operands.initial;
   int64_t tokensPerBlock = kMmaTokenTiles * 8, values = kMmaTokenTiles * 4;
   Value blocksY = arith::DivUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, tokens, indexConstant(b, loc, tokensPerBlock - 1)),
