@@ -520,20 +520,33 @@ namespace {
 std::optional<int> halfOf(Value v, Value buffer) {
   auto view = v.getDefiningOp<memref::SubViewOp>();
   auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!view || view.getSource() != buffer || !type || !type.hasStaticShape() ||
+  if (!view || view.getSource() != buffer || !type || type.isDynamicDim(type.getRank() - 1) ||
       view.getType().getRank() != type.getRank() || type.getShape().back() % 2 != 0)
     return std::nullopt;
+  // Whether `size` is all of dimension i: its static size, or for a dynamic one (the token count
+  // of a prefill) the size the buffer was allocated with.
+  auto whole = [&](int64_t i, OpFoldResult size) {
+    if (!type.isDynamicDim(i))
+      return getConstantIntValue(size) == type.getDimSize(i);
+    Value given = dyn_cast<Value>(size);
+    ValueRange allocated;
+    if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
+      allocated = alloc.getDynamicSizes();
+    else if (auto alloc = buffer.getDefiningOp<gpu::AllocOp>())
+      allocated = alloc.getDynamicSizes();
+    return given && !allocated.empty() && allocated[type.getDynamicDimIndex(i)] == given;
+  };
   int64_t rank = type.getRank(), half = type.getShape().back() / 2;
   for (int64_t i = 0; i < rank; ++i) {
     std::optional<int64_t> offset = getConstantIntValue(view.getMixedOffsets()[i]);
-    std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[i]);
     std::optional<int64_t> stride = getConstantIntValue(view.getMixedStrides()[i]);
-    if (!offset || !size || stride != 1)
+    if (!offset || stride != 1)
       return std::nullopt;
     bool last = i == rank - 1;
-    if (!last && (*offset != 0 || *size != type.getDimSize(i)))
+    if (!last && (*offset != 0 || !whole(i, view.getMixedSizes()[i])))
       return std::nullopt;
-    if (last && (*size != half || (*offset != 0 && *offset != half)))
+    if (last && (getConstantIntValue(view.getMixedSizes()[i]) != half ||
+                 (*offset != 0 && *offset != half)))
       return std::nullopt;
     if (last)
       return *offset == 0 ? 0 : 1;

@@ -706,11 +706,17 @@ void emitMmaKernel(const Matvec &mv) {
   Value warp = arith::DivUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
   Value group = arith::DivUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
   Value inGroup = arith::RemUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
-  Value firstRow =
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, 16));
-  // This lane's rows of the tile (fragments a0/a2 and a1/a3; sums c0/c1 and c2/c3).
-  Value rowLow = arith::AddIOp::create(b, loc, firstRow, group);
-  Value rowHigh = arith::AddIOp::create(b, loc, rowLow, indexConstant(b, loc, 8));
+  // This lane's rows of the tile (fragments a0/a2 and a1/a3; sums c0/c1 and c2/c3): rows 16 bx +
+  // lane / 4 and 8 more; for a product whose halves are combined next (the GLU of gate_proj), rows
+  // 8 bx + lane / 4 of the first half and the same of the second, so that each lane holds both.
+  Value halvesBuffer;
+  linalg::GenericOp halves = findHalvesConsumer(op, out, &halvesBuffer);
+  int64_t half = mv.rows / 2;
+  Value rowLow = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, halves ? 8 : 16)),
+      group);
+  Value rowHigh = arith::AddIOp::create(b, loc, rowLow, indexConstant(b, loc, halves ? half : 8));
   Value firstToken =
       arith::MulIOp::create(b, loc, launch.getBlockIds().y, indexConstant(b, loc, tokensPerBlock));
   Value lastToken = arith::SubIOp::create(b, loc, tokens, indexConstant(b, loc, 1));
@@ -862,7 +868,8 @@ void emitMmaKernel(const Matvec &mv) {
       arith::AddIOp::create(b, loc, firstToken,
                             arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 8))),
       arith::MulIOp::create(b, loc, inGroup, indexConstant(b, loc, 2)));
-  for (int64_t c = 0; c < 4; ++c) {
+  // With halves, the elements of one token side by side: its low then its high half.
+  for (int64_t c : halves ? SmallVector<int64_t>{0, 2, 1, 3} : SmallVector<int64_t>{0, 1, 2, 3}) {
     Value token = arith::AddIOp::create(b, loc, pairToken, indexConstant(b, loc, c % 2));
     elements.push_back({c < 2 ? rowLow : rowHigh, token, total[c]});
   }
@@ -880,10 +887,20 @@ void emitMmaKernel(const Matvec &mv) {
                               ValueRange{e.token, e.row});
       scf::YieldOp::create(ib, loc);
     });
+  // With halves, the loop carries the low half's value to the next element, the high half of
+  // the same token, which combines the two (a value of the halves buffer's element type, which
+  // the elementwise ops end in where they reach it; otherwise a later kernel combines them).
+  Type carried;
+  if (halves)
+    carried = cast<MemRefType>(halvesBuffer.getType()).getElementType();
+  bool combine = carried && (carried.isF32() || carried.isInteger(32));
+  SmallVector<Value> noLow;
+  if (combine)
+    noLow.push_back(arith::ConstantOp::create(b, loc, b.getZeroAttr(carried)));
   scf::ForOp::create(
       b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, elements.size()),
-      indexConstant(b, loc, 1), ValueRange{},
-      [&](OpBuilder &lb, Location loc, Value i, ValueRange) {
+      indexConstant(b, loc, 1), noLow,
+      [&](OpBuilder &lb, Location loc, Value i, ValueRange low) {
         // Element i's row and token, chosen among the lane's.
         Element e = elements[0];
         for (size_t k = 1; k < elements.size(); ++k) {
@@ -892,13 +909,34 @@ void emitMmaKernel(const Matvec &mv) {
           e.row = arith::SelectOp::create(lb, loc, isK, elements[k].row, e.row);
           e.token = arith::SelectOp::create(lb, loc, isK, elements[k].token, e.token);
         }
-        scf::IfOp::create(lb, loc, present(lb, loc, e), [&](OpBuilder &ib, Location loc) {
+        SmallVector<Type> types;
+        if (combine)
+          types.push_back(carried);
+        auto ifPresent = scf::IfOp::create(
+            lb, loc, types, present(lb, loc, e), /*withElseRegion=*/combine);
+        {
+          OpBuilder ib = ifPresent.getThenBodyBuilder();
           Value sum = memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row});
-          fuseElementwiseConsumers(ib, loc, op, launch, out, ValueRange{e.token, e.row}, sum, {},
-                                   nullptr);
-          scf::YieldOp::create(ib, loc);
-        });
-        scf::YieldOp::create(lb, loc);
+          FusedChain chain = fuseElementwiseConsumers(ib, loc, op, launch, out,
+                                                      ValueRange{e.token, e.row}, sum, {}, nullptr);
+          if (combine && chain.buffer == halvesBuffer && chain.value.getType() == carried) {
+            Value isHigh = arith::CmpIOp::create(
+                ib, loc, arith::CmpIPredicate::eq,
+                arith::AndIOp::create(ib, loc, i, indexConstant(ib, loc, 1)),
+                indexConstant(ib, loc, 1));
+            fuseHalvesConsumer(ib, loc, launch, halves, low[0], chain.value,
+                               ValueRange{e.token, rowLow}, isHigh);
+          }
+          // (Without results the region already ends in its yield.)
+          if (combine)
+            scf::YieldOp::create(ib, loc,
+                                 chain.value.getType() == carried ? chain.value : low[0]);
+        }
+        if (combine) {
+          OpBuilder eb = ifPresent.getElseBodyBuilder();
+          scf::YieldOp::create(eb, loc, low[0]);
+        }
+        scf::YieldOp::create(lb, loc, ifPresent.getResults());
       });
   op.erase();
 }

@@ -1,4 +1,4 @@
-// RUN: tern-opt %s --tern-gpu-ternary-matvec | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec | FileCheck %s
 
 // A product of several tokens (prefill, batch decode) whose rows are a multiple of 16 and columns
 // of 64 runs on the tensor cores. A block of 4 warps takes 16 rows and 32 tokens (grid y = the
@@ -88,6 +88,93 @@ module {
       %f = arith.sitofp %v : i32 to f32
       %d = arith.mulf %f, %scale : f32
       linalg.yield %d : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// A product whose two halves of rows are combined next (the GLU of gate_proj), here of a prefill's
+// dynamic token count: a block takes rows 8 bx + lane / 4 of the first half and the same of the
+// second (16 rows: the block's 16 rows are 8 of each half), so that each lane holds the sums of
+// both halves of a token; the loop over its 4 sums takes a token's low half, then its high half,
+// carrying the low half's value (after the elementwise ops that follow the product) to the high
+// half's turn, which combines the two and stores the result.
+// CHECK-LABEL: func.func @halves
+// CHECK: gpu.launch
+// CHECK: %[[GROUP:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: %[[BASE:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: %[[LOW:.*]] = arith.addi %[[BASE]], %[[GROUP]]
+// CHECK: %[[HIGH:.*]] = arith.addi %[[LOW]], %c16
+// CHECK: scf.for %[[E:.*]] = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args(%[[PREV:.*]] = %cst{{.*}}) -> (f32)
+// CHECK: %[[IF:.*]] = scf.if %{{.*}} -> (f32)
+// CHECK: %[[SUM:.*]] = memref.load %arg1
+// CHECK: %[[F:.*]] = arith.sitofp %[[SUM]] : i32 to f32
+// CHECK: %[[Y:.*]] = arith.mulf %[[F]]
+// CHECK: %[[BIT:.*]] = arith.andi %[[E]], %c1
+// CHECK: %[[ISHIGH:.*]] = arith.cmpi eq, %[[BIT]], %c1
+// CHECK: %[[GLU:.*]] = arith.mulf %[[PREV]], %[[Y]]
+// CHECK: scf.if %[[ISHIGH]]
+// CHECK: memref.store %[[GLU]], %arg3[%{{.*}}, %[[LOW]]]
+// CHECK: scf.yield %[[Y]]
+// CHECK: } else {
+// CHECK: scf.yield %[[PREV]]
+// CHECK: scf.yield %[[IF]]
+// CHECK-NOT: linalg.generic
+#q = affine_map<(t, n, k) -> (t, k)>
+#w = affine_map<(t, n, k) -> (n, k floordiv 4)>
+#o = affine_map<(t, n, k) -> (t, n)>
+#id = affine_map<(t, n) -> (t, n)>
+module {
+  memref.global "private" constant @w : memref<32x32xi8> = dense<85>
+  func.func @halves(%q: memref<?x128xi8>, %out: memref<?x32xi32>, %y: memref<?x32xf32>, %glu: memref<?x16xf32>) {
+    %c0 = arith.constant 0 : index
+    %t = memref.dim %q, %c0 : memref<?x128xi8>
+    %w = memref.get_global @w : memref<32x32xi8>
+    %zero = arith.constant 0 : i32
+    %scale = arith.constant 0.5 : f32
+    %sums = memref.alloc(%t) : memref<?x32xf32>
+    linalg.fill ins(%zero : i32) outs(%out : memref<?x32xi32>)
+    linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%q, %w : memref<?x128xi8>, memref<32x32xi8>) outs(%out : memref<?x32xi32>) {
+    ^bb0(%x8: i8, %byte: i8, %acc: i32):
+      %c0i = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %c3 = arith.constant 3 : i32
+      %c4 = arith.constant 4 : i32
+      %k = linalg.index 2 : index
+      %code0 = arith.extui %byte : i8 to i32
+      %kk = arith.index_cast %k : index to i32
+      %r = arith.remui %kk, %c4 : i32
+      %sh = arith.shli %r, %c1 : i32
+      %s = arith.shrui %code0, %sh : i32
+      %code = arith.andi %s, %c3 : i32
+      %trit = arith.subi %code, %c1 : i32
+      %plus = arith.cmpi sgt, %trit, %c0i : i32
+      %minus = arith.cmpi slt, %trit, %c0i : i32
+      %x = arith.extsi %x8 : i8 to i32
+      %nx = arith.subi %c0i, %x : i32
+      %m = arith.select %minus, %nx, %c0i : i32
+      %term = arith.select %plus, %x, %m : i32
+      %sum = arith.addi %acc, %term : i32
+      linalg.yield %sum : i32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%out : memref<?x32xi32>) outs(%sums : memref<?x32xf32>) {
+    ^bb0(%v: i32, %o: f32):
+      %f = arith.sitofp %v : i32 to f32
+      %d = arith.mulf %f, %scale : f32
+      linalg.yield %d : f32
+    }
+    %lowHalf = memref.subview %sums[0, 0] [%t, 16] [1, 1] : memref<?x32xf32> to memref<?x16xf32, strided<[32, 1]>>
+    %highHalf = memref.subview %sums[0, 16] [%t, 16] [1, 1] : memref<?x32xf32> to memref<?x16xf32, strided<[32, 1], offset: 16>>
+    linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%lowHalf, %highHalf : memref<?x16xf32, strided<[32, 1]>>, memref<?x16xf32, strided<[32, 1], offset: 16>>)
+        outs(%glu : memref<?x16xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %p = arith.mulf %a, %b : f32
+      linalg.yield %p : f32
     }
     return
   }
