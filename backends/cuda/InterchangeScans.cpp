@@ -177,10 +177,7 @@ private:
 
     Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
     Value step = indexConstant(b, loc, unroll);
-    Value count = arith::SubIOp::create(b, loc, ub, lb);
-    Value rounds = arith::DivUIOp::create(b, loc, count, step);
-    Value mainEnd =
-        arith::AddIOp::create(b, loc, lb, arith::MulIOp::create(b, loc, rounds, step));
+    Value mainEnd = ::tern::cuda::unrolledEnd(b, loc, lb, ub, step);
     auto body = [&](int64_t tokens) {
       return [&, tokens](OpBuilder &fb, Location loc, Value t, ValueRange state) {
         DenseMap<Value, Value> values = whole;
@@ -226,31 +223,27 @@ private:
       }
     }
     for (auto [t, row] : llvm::zip_equal(ts, rows)) {
-      auto valueOf = [&](Value v) -> Value {
-        std::optional<Access> a = accessOf(loop, v, scan.length);
-        return a->isRow() ? row.lookup(keyOf(*a)) : whole.lookup(a->buffer);
+      auto valueOf = [&](const Access &a) {
+        return a.isRow() ? row.lookup(keyOf(a)) : whole.lookup(a.buffer);
       };
       for (const Step &step : scan.steps) {
+        // The step's reads are its payload's operands in order (analyse), its writes its outputs.
         SmallVector<Value> results;
-        SmallVector<Value> outputs;
         if (auto generic = dyn_cast<linalg::GenericOp>(step.op)) {
           IRMapping map;
           Block *payload = generic.getBody();
+          const Access *read = step.reads.begin();
           for (OpOperand &operand : generic->getOpOperands())
             if (generic.payloadUsesValueFromOperand(&operand))
-              map.map(payload->getArgument(operand.getOperandNumber()), valueOf(operand.get()));
+              map.map(payload->getArgument(operand.getOperandNumber()), valueOf(*read++));
           for (Operation &op : payload->without_terminator())
             b.clone(op, map);
           for (Value v : payload->getTerminator()->getOperands())
             results.push_back(map.lookupOrDefault(v));
-          llvm::append_range(outputs, generic.getDpsInits());
         } else {
-          auto copy = cast<linalg::CopyOp>(step.op);
-          results.push_back(valueOf(copy.getInputs()[0]));
-          outputs.push_back(copy.getOutputs()[0]);
+          results.push_back(valueOf(step.reads.front())); // linalg.copy
         }
-        for (auto [value, output] : llvm::zip_equal(results, outputs)) {
-          Access a = *accessOf(loop, output, scan.length);
+        for (auto [value, a] : llvm::zip_equal(results, step.writes)) {
           if (!a.isRow()) {
             whole[a.buffer] = value;
             continue;

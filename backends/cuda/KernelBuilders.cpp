@@ -49,6 +49,11 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
   return value;
 }
 
+Value unrolledEnd(OpBuilder &b, Location loc, Value begin, Value end, Value step) {
+  Value rounds = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, end, begin), step);
+  return arith::AddIOp::create(b, loc, begin, arith::MulIOp::create(b, loc, rounds, step));
+}
+
 std::optional<int64_t> constantOf(Value v) {
   APInt value;
   if (matchPattern(v, m_ConstantInt(&value)))

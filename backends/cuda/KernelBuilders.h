@@ -31,6 +31,11 @@ std::optional<int64_t> constantOf(mlir::Value v);
 /// An index constant.
 mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
 
+/// Where a loop from `begin` to `end` that takes `step` iterations a round (unrolled) stops, the
+/// rest going to a loop of single iterations: begin + (end - begin) / step * step.
+mlir::Value unrolledEnd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value begin,
+                        mlir::Value end, mlir::Value step);
+
 /// Creates `gpu.launch` with a 1-D block of `threads` threads on grid
 /// (gridX, gridY, 1), optional workgroup buffers, and an empty body that ends
 /// in gpu.terminator; the builder is left at the start of the body.

@@ -772,12 +772,12 @@ void emitMmaKernel(const Matvec &mv) {
       l.high = loadWords(lb, loc, w, ValueRange{rowHigh, wColumn}, chunkWords);
       for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
         SmallVector<Value> words;
-        for (int64_t half = 0; half < chunkSteps / 2; ++half)
+        for (int64_t piece = 0; piece < chunkSteps / 2; ++piece) // 16 bytes each
           llvm::append_range(
               words, loadWords(lb, loc, q,
                                ValueRange{bTokens[j], arith::AddIOp::create(
                                                           lb, loc, column,
-                                                          indexConstant(lb, loc, 16 * half))},
+                                                          indexConstant(lb, loc, 16 * piece))},
                                4));
         l.tokenWords.push_back(std::move(words));
       }
@@ -809,12 +809,7 @@ void emitMmaKernel(const Matvec &mv) {
       b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, perWarp)),
       indexConstant(b, loc, chunks));
   Value unroll = indexConstant(b, loc, kMmaUnroll);
-  Value mainEnd = arith::AddIOp::create(
-      b, loc, begin,
-      arith::MulIOp::create(
-          b, loc,
-          arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, end, begin), unroll),
-          unroll));
+  Value mainEnd = unrolledEnd(b, loc, begin, end, unroll);
   SmallVector<Value> init(values, i32Constant(b, loc, 0));
   auto main = scf::ForOp::create(
       b, loc, begin, mainEnd, unroll, init,
