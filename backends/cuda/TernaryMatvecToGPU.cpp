@@ -655,6 +655,10 @@ constexpr int64_t kMmaTokenTiles = 4;
 constexpr int64_t kMmaWarps = kMmaTokenTiles;
 /// Chunks a warp loads ahead (all their loads first, then their mma).
 constexpr int64_t kMmaUnroll = 2;
+/// Weight words a lane of the tensor-core kernel loads before its wait for the kernel before it
+/// (dependent launch): its first chunks', at most this many (all of them for rows of up to 2,560
+/// columns in 4 warps).
+constexpr int64_t kMmaPrefetchWords = 32;
 
 /// Steps of 32 columns (the k of m16n8k32) in a chunk of the tensor-core kernel: 4 (128
 /// columns) where the columns allow, else 2; 0 where neither does (rows not in tiles of 16).
@@ -681,7 +685,7 @@ int64_t mmaSteps(const Matvec &mv) {
 /// the trit c - 1 as ((c | 0x80) - 1) ^ 0x80, which borrows from no other byte. Each lane then
 /// stores its 4 sums and runs the elementwise ops that follow (dequantize, ...) on them, one
 /// element at a time.
-void emitMmaKernel(const Matvec &mv) {
+void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -755,21 +759,33 @@ void emitMmaKernel(const Matvec &mv) {
   };
   int64_t chunkSteps = mmaSteps(mv), chunkColumns = 32 * chunkSteps;
   int64_t chunkWords = chunkSteps / 2; // of one lane and row
-  // Chunks `chunks` added to the sums `acc` (4 per token tile). Every load of all of them first.
-  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<Value> chunks, ValueRange acc) {
-    struct Loaded {
-      SmallVector<Value> low, high;             // the lane's words of its two rows
+  // The first of the lane's columns in `chunk`.
+  auto columnOf = [&](OpBuilder &lb, Location loc, Value chunk) -> Value {
+    return arith::AddIOp::create(
+        lb, loc, arith::MulIOp::create(lb, loc, chunk, indexConstant(lb, loc, chunkColumns)),
+        arith::MulIOp::create(lb, loc, inGroup, indexConstant(lb, loc, 8 * chunkSteps)));
+  };
+  struct Weights {
+    SmallVector<Value> low, high; // the lane's words of its two rows
+  };
+  auto loadChunkWeights = [&](OpBuilder &lb, Location loc, Value chunk) {
+    Value wColumn =
+        arith::DivUIOp::create(lb, loc, columnOf(lb, loc, chunk), indexConstant(lb, loc, 4));
+    return Weights{loadWords(lb, loc, w, ValueRange{rowLow, wColumn}, chunkWords),
+                   loadWords(lb, loc, w, ValueRange{rowHigh, wColumn}, chunkWords)};
+  };
+  // Chunks `chunks` added to the sums `acc` (4 per token tile), with their weights when given
+  // (loaded earlier), else loaded here. Every load of all of them first.
+  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<Value> chunks,
+                        ArrayRef<Weights> given, ValueRange acc) {
+    struct Loaded : Weights {
       SmallVector<SmallVector<Value>> tokenWords; // per tile, its 2 U activation words
     };
     SmallVector<Loaded> loaded;
-    for (Value chunk : chunks) {
+    for (auto [i, chunk] : llvm::enumerate(chunks)) {
       Loaded l;
-      Value column = arith::AddIOp::create(
-          lb, loc, arith::MulIOp::create(lb, loc, chunk, indexConstant(lb, loc, chunkColumns)),
-          arith::MulIOp::create(lb, loc, inGroup, indexConstant(lb, loc, 8 * chunkSteps)));
-      Value wColumn = arith::DivUIOp::create(lb, loc, column, indexConstant(lb, loc, 4));
-      l.low = loadWords(lb, loc, w, ValueRange{rowLow, wColumn}, chunkWords);
-      l.high = loadWords(lb, loc, w, ValueRange{rowHigh, wColumn}, chunkWords);
+      Value column = columnOf(lb, loc, chunk);
+      static_cast<Weights &>(l) = given.empty() ? loadChunkWeights(lb, loc, chunk) : given[i];
       for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
         SmallVector<Value> words;
         for (int64_t piece = 0; piece < chunkSteps / 2; ++piece) // 16 bytes each
@@ -800,7 +816,12 @@ void emitMmaKernel(const Matvec &mv) {
       }
     return sums;
   };
-  // This warp's quarter of the chunks: kMmaUnroll at a time, then the rest one by one.
+  // This warp's quarter of the chunks. With dependent launch the weights of its first ones are
+  // loaded before the wait for the kernel before this one, while that one still runs (a chunk
+  // past the warp's end loads the last chunk's address and counts as trits 0: code 1 in every bit
+  // pair); then the others kMmaUnroll at a time, and the rest one by one. Without the early loads
+  // a batch of a few tokens, bound by latency like a single token, waited for each chunk's
+  // weights after the kernel before (docs/performance-gpu.md).
   int64_t chunks = mv.columns / chunkColumns, perWarp = (chunks + kMmaWarps - 1) / kMmaWarps;
   Value begin = arith::MinUIOp::create(
       b, loc, arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, perWarp)),
@@ -808,21 +829,47 @@ void emitMmaKernel(const Matvec &mv) {
   Value end = arith::MinUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, perWarp)),
       indexConstant(b, loc, chunks));
-  Value unroll = indexConstant(b, loc, kMmaUnroll);
-  Value mainEnd = unrolledEnd(b, loc, begin, end, unroll);
+  int64_t early =
+      dependentLaunch ? std::min<int64_t>(perWarp, kMmaPrefetchWords / (2 * chunkWords)) : 0;
+  SmallVector<Value> earlyChunks;
+  SmallVector<Weights> earlyWeights;
+  Value zeroTrits = i32Constant(b, loc, 0x55555555);
+  for (int64_t i = 0; i < early; ++i) {
+    Value chunk = arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, i));
+    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, chunk, end);
+    chunk = arith::MinUIOp::create(b, loc, chunk, indexConstant(b, loc, chunks - 1));
+    Weights loaded = loadChunkWeights(b, loc, chunk);
+    for (SmallVector<Value> *words : {&loaded.low, &loaded.high})
+      for (Value &word : *words)
+        word = arith::SelectOp::create(b, loc, inRange, word, zeroTrits);
+    earlyChunks.push_back(chunk);
+    earlyWeights.push_back(std::move(loaded));
+  }
+  if (dependentLaunch)
+    NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
   SmallVector<Value> init(values, i32Constant(b, loc, 0));
+  SmallVector<Value> sums = init;
+  for (int64_t i = 0; i < early; i += kMmaUnroll) {
+    int64_t n = std::min(kMmaUnroll, early - i);
+    sums = accumulate(b, loc, ArrayRef(earlyChunks).slice(i, n),
+                      ArrayRef(earlyWeights).slice(i, n), sums);
+  }
+  Value rest0 = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, early)), end);
+  Value unroll = indexConstant(b, loc, kMmaUnroll);
+  Value mainEnd = unrolledEnd(b, loc, rest0, end, unroll);
   auto main = scf::ForOp::create(
-      b, loc, begin, mainEnd, unroll, init,
+      b, loc, rest0, mainEnd, unroll, sums,
       [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
         SmallVector<Value> group{chunk};
         for (int64_t u = 1; u < kMmaUnroll; ++u)
           group.push_back(arith::AddIOp::create(lb, loc, chunk, indexConstant(lb, loc, u)));
-        scf::YieldOp::create(lb, loc, accumulate(lb, loc, group, acc));
+        scf::YieldOp::create(lb, loc, accumulate(lb, loc, group, {}, acc));
       });
   auto rest = scf::ForOp::create(
       b, loc, mainEnd, end, indexConstant(b, loc, 1), main.getResults(),
       [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
-        scf::YieldOp::create(lb, loc, accumulate(lb, loc, {chunk}, acc));
+        scf::YieldOp::create(lb, loc, accumulate(lb, loc, {chunk}, {}, acc));
       });
   // The warps' sums through shared memory: warp w adds up every warp's sums of token tile w.
   auto at = [&](OpBuilder &ab, Location loc, Value ofWarp, Value value) {
@@ -1099,7 +1146,7 @@ struct TernaryMatvecToGPUPass
         return signalPassFailure();
       for (const Matvec &mv : uses) {
         if (tensorCores && !oneToken(mv) && mmaSteps(mv) > 0) {
-          emitMmaKernel(mv);
+          emitMmaKernel(mv, dependentLaunch);
           continue;
         }
         std::optional<Shape> shape;

@@ -1,4 +1,6 @@
 // RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec | FileCheck %s
+// RUN: tern-opt %s --split-input-file --tern-gpu-ternary-matvec=dependent-launch=1 \
+// RUN:   | FileCheck %s --check-prefix=DL
 
 // A product of several tokens (prefill, batch decode) whose rows are a multiple of 16 and columns
 // of 64 runs on the tensor cores. A block of 4 warps takes 16 rows and 32 tokens (grid y = the
@@ -47,6 +49,25 @@
 // CHECK: arith.mulf %[[F]], %cst
 // CHECK: memref.store %{{.*}}, %arg2
 // CHECK-NOT: linalg.generic
+// With dependent launch, each warp loads the weights of its first chunks (here its only one, or
+// none: warps 1-3 of a single chunk) before it waits for the kernel before this one; a chunk past
+// the warp's end counts as trits 0 (0x55555555: code 1 in every bit pair). The activations follow
+// the wait, and the loops take what remains.
+// DL-LABEL: func.func @matmul
+// DL: %[[IN:.*]] = arith.cmpi ult
+// DL: vector.load %{{.*}} {alignment = 8 : i64} : memref<16x32xi8>, vector<8xi8>
+// DL: vector.load %{{.*}} {alignment = 8 : i64} : memref<16x32xi8>, vector<8xi8>
+// DL-NOT: vector.load
+// DL-COUNT-4: arith.select %[[IN]], %{{.*}}, %c1431655765_i32
+// DL-NOT: vector.load
+// DL: nvvm.griddepcontrol wait
+// DL-COUNT-8: vector.load %arg0
+// DL-NOT: vector.load
+// DL-COUNT-16: nvvm.mma.sync
+// DL: scf.for
+// DL: scf.for
+// DL-NOT: nvvm.griddepcontrol
+// DL-LABEL: func.func
 #q = affine_map<(t, n, k) -> (t, k)>
 #w = affine_map<(t, n, k) -> (n, k floordiv 4)>
 #o = affine_map<(t, n, k) -> (t, n)>
