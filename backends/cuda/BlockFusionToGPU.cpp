@@ -1131,13 +1131,13 @@ private:
 /// Moves each small op up past the kernels (and small ops) it does not depend on, so that
 /// independent work (the prologues of the three projections that read one input) lands in
 /// one run instead of one run between each two kernels.
-void gather(Block &block, const RunFuser &fuser) {
+void gather(Block &block, function_ref<bool(Operation *)> small) {
   // Far enough for the three projections that share an input; an op that depends on nothing
   // computed (a fill, a copy of the state) would otherwise float to the top of the function.
   constexpr int kMaxKernelsCrossed = 3;
   SmallVector<Operation *> candidates;
   for (Operation &op : block)
-    if (fuser.match(&op))
+    if (small(&op))
       candidates.push_back(&op);
   for (Operation *op : candidates) {
     Effects effects = effectsOf(cast<linalg::LinalgOp>(op));
@@ -1158,7 +1158,7 @@ void gather(Block &block, const RunFuser &fuser) {
         ++crossed;
         continue;
       }
-      if (fuser.match(stop) && commutes(effects, effectsOf(cast<linalg::LinalgOp>(stop)))) {
+      if (small(stop) && commutes(effects, effectsOf(cast<linalg::LinalgOp>(stop)))) {
         if (crossed)
           lastMember = stop;
         continue;
@@ -1181,7 +1181,7 @@ void gather(Block &block, const RunFuser &fuser) {
 
 /// Then moves each kernel up past the small ops it does not depend on, to the kernel before it:
 /// the recurrence that follows one projection then joins the run after the next projection.
-void gatherKernels(Block &block, const RunFuser &fuser) {
+void gatherKernels(Block &block, function_ref<bool(Operation *)> small) {
   SmallVector<gpu::LaunchOp> launches(block.getOps<gpu::LaunchOp>());
   for (gpu::LaunchOp launch : launches) {
     Effects effects = effectsOf(launch);
@@ -1190,7 +1190,7 @@ void gatherKernels(Block &block, const RunFuser &fuser) {
     for (; stop; stop = stop->getPrevNode()) {
       if (RunFuser::isTransparent(stop))
         continue;
-      if (fuser.match(stop) && commutes(effectsOf(cast<linalg::LinalgOp>(stop)), effects)) {
+      if (small(stop) && commutes(effectsOf(cast<linalg::LinalgOp>(stop)), effects)) {
         crossed = true;
         continue;
       }
@@ -1210,10 +1210,10 @@ void gatherKernels(Block &block, const RunFuser &fuser) {
 /// Last, moves each fill down again to just before the first op that touches what it fills:
 /// gathered into an earlier kernel, it would leave the reduction it starts to load its initial
 /// value, where in the reduction's own kernel every thread knows it.
-void sinkFills(Block &block, const RunFuser &fuser) {
+void sinkFills(Block &block, function_ref<bool(Operation *)> small) {
   SmallVector<linalg::FillOp> fills;
   for (Operation &op : block)
-    if (auto fill = dyn_cast<linalg::FillOp>(op); fill && fuser.match(fill))
+    if (auto fill = dyn_cast<linalg::FillOp>(op); fill && small(fill))
       fills.push_back(fill);
   for (linalg::FillOp fill : fills) {
     Effects effects = effectsOf(cast<linalg::LinalgOp>(fill.getOperation()));
@@ -1260,6 +1260,230 @@ std::optional<int64_t> prologueThreads(ArrayRef<Member> members, Operation *next
   return threads;
 }
 
+//===----------------------------------------------------------------------===//
+// Runs over rows of a dynamic count (row-blocks): one block per row.
+//===----------------------------------------------------------------------===//
+
+/// Marks the scf.parallel over rows whose body is one run, to become a kernel of a block per row.
+constexpr llvm::StringLiteral kRowBlocksAttr = "tern.row_blocks";
+
+/// What a row operand's count of rows is known by: the size its allocation or view was made with,
+/// else the buffer itself (its first dimension).
+Value rowCountKey(Value v) {
+  if (auto alloc = v.getDefiningOp<gpu::AllocOp>(); alloc && !alloc.getDynamicSizes().empty())
+    return alloc.getDynamicSizes().front();
+  if (auto alloc = v.getDefiningOp<memref::AllocOp>(); alloc && !alloc.getDynamicSizes().empty())
+    return alloc.getDynamicSizes().front();
+  if (auto view = v.getDefiningOp<memref::SubViewOp>())
+    if (auto size = dyn_cast<Value>(view.getMixedSizes().front()))
+      return size;
+  return v;
+}
+
+/// Whether `operand` of `op` is read or written per row: its map's first result is loop 0, which
+/// no other result uses.
+bool isRowOperand(linalg::LinalgOp op, OpOperand &operand) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  return map.getNumResults() > 0 && map.getResult(0) == getAffineDimExpr(0, op.getContext());
+}
+
+/// The row-count keys of a linalg op over rows of a dynamic count (see the pass description), or
+/// nothing when it is not one.
+std::optional<SmallVector<Value>> matchRowOp(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp>(op) ||
+      !linalgOp.hasPureBufferSemantics() || op->getParentOfType<gpu::LaunchOp>() ||
+      linalgOp.getNumDpsInits() != 1 || linalgOp.getNumLoops() < 1 ||
+      linalgOp.getIteratorTypesArray().front() != utils::IteratorType::parallel ||
+      bodyTouchesMemory(linalgOp))
+    return std::nullopt;
+  SmallVector<Value> keys;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      continue; // a scalar (a fill's value)
+    AffineMap map = linalgOp.getMatchingIndexingMap(&operand);
+    if (!isRowOperand(linalgOp, operand)) {
+      if (map.isFunctionOfDim(0) || !type.hasStaticShape() || linalgOp.isDpsInit(&operand))
+        return std::nullopt;
+      continue;
+    }
+    if (type.getRank() != int64_t(map.getNumResults()) || !type.isDynamicDim(0))
+      return std::nullopt;
+    for (unsigned i = 1; i < map.getNumResults(); ++i)
+      if (map.getResult(i).isFunctionOfDim(0) || type.isDynamicDim(i))
+        return std::nullopt;
+    keys.push_back(rowCountKey(operand.get()));
+  }
+  bool rowIndex = false;
+  op->walk([&](linalg::IndexOp index) { rowIndex |= index.getDim() == 0; });
+  if (keys.empty() || rowIndex)
+    return std::nullopt;
+  return keys;
+}
+
+/// Row-count keys known to be equal: the operands of one linalg op have one row count.
+class RowCounts {
+public:
+  Value find(Value key) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->second == key)
+      return key;
+    return it->second = find(it->second);
+  }
+  void unite(Value a, Value b) {
+    a = find(a);
+    b = find(b);
+    if (a != b)
+      parent[a] = b;
+  }
+
+private:
+  llvm::DenseMap<Value, Value> parent;
+};
+
+/// Wraps a run of row ops (`members`, in order; `run` also holds the transparent ops between them)
+/// in an scf.parallel over the rows, marked kRowBlocksAttr, whose body runs them on row views of
+/// static shape, each of which RunFuser takes. Leaves everything as it was and returns false where
+/// a member would not be taken or the kernel's parameters would not fit.
+bool wrapRowRun(ArrayRef<Operation *> run, ArrayRef<Operation *> members, const RunFuser &fuser) {
+  Operation *last = members.back();
+  OpBuilder b(last->getContext());
+  b.setInsertionPointAfter(last);
+  Location loc = last->getLoc();
+  // The row count: from the last member's first row operand, which every member's row count
+  // equals.
+  linalg::LinalgOp lastOp = cast<linalg::LinalgOp>(last);
+  Value rows;
+  for (OpOperand &operand : last->getOpOperands())
+    if (isa<MemRefType>(operand.get().getType()) && isRowOperand(lastOp, operand)) {
+      rows = rowCountKey(operand.get());
+      if (isa<MemRefType>(rows.getType()))
+        rows = memref::DimOp::create(b, loc, rows, 0);
+      break;
+    }
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  auto parallel = scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{rows},
+                                          ValueRange{one});
+  parallel->setAttr(kRowBlocksAttr, b.getUnitAttr());
+  OpBuilder body = OpBuilder::atBlockBegin(parallel.getBody());
+  Value row = parallel.getInductionVars().front();
+  IRMapping mapping;
+  bool taken = true;
+  SmallVector<Value> passed;
+  int64_t bytes = 0;
+  for (Operation *op : members) {
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    for (OpOperand &operand : op->getOpOperands()) {
+      Value v = operand.get();
+      if (!isa<MemRefType>(v.getType()) || !isRowOperand(linalgOp, operand) || mapping.contains(v))
+        continue;
+      auto type = cast<MemRefType>(v.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), body.getIndexAttr(0)),
+          sizes, strides(type.getRank(), body.getIndexAttr(1));
+      offsets[0] = row;
+      sizes.push_back(body.getIndexAttr(1));
+      for (int64_t i = 1; i < type.getRank(); ++i)
+        sizes.push_back(body.getIndexAttr(type.getDimSize(i)));
+      mapping.map(v, memref::SubViewOp::create(body, loc, v, offsets, sizes, strides).getResult());
+    }
+    Operation *clone = body.clone(*op, mapping);
+    taken &= fuser.match(clone).has_value();
+    for (Value v : clone->getOperands())
+      if (!llvm::is_contained(passed, v)) {
+        passed.push_back(v);
+        bytes += parameterBytes(v);
+      }
+  }
+  if (!taken || bytes > kMaxParameterBytes) {
+    parallel.erase();
+    return false;
+  }
+  // A buffer freed between the members is freed after them.
+  for (Operation *op : run)
+    if (isa<gpu::DeallocOp, memref::DeallocOp>(op) && op->isBeforeInBlock(parallel))
+      if (llvm::any_of(members, [&](Operation *m) {
+            return llvm::any_of(m->getOperands(),
+                                [&](Value v) { return rootOf(v) == rootOf(op->getOperand(0)); });
+          }))
+        op->moveAfter(parallel);
+  for (Operation *op : llvm::reverse(members))
+    op->erase();
+  return true;
+}
+
+/// Each maximal run of at least two row ops of one row count in `block`, wrapped (wrapRowRun).
+void wrapRowRuns(Block &block, const RunFuser &fuser) {
+  RowCounts counts;
+  for (Operation &op : block)
+    if (std::optional<SmallVector<Value>> keys = matchRowOp(&op))
+      for (Value key : *keys)
+        counts.unite(key, keys->front());
+  SmallVector<Operation *> run, members;
+  Value runCount;
+  auto flush = [&] {
+    if (members.size() >= 2)
+      wrapRowRun(run, members, fuser);
+    run.clear();
+    members.clear();
+    runCount = nullptr;
+  };
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (std::optional<SmallVector<Value>> keys = matchRowOp(&op)) {
+      Value count = counts.find(keys->front());
+      if (runCount && count != runCount)
+        flush();
+      runCount = count;
+      run.push_back(&op);
+      members.push_back(&op);
+    } else if (RunFuser::isTransparent(&op)) {
+      if (!members.empty())
+        run.push_back(&op);
+    } else {
+      flush();
+    }
+  }
+  flush();
+}
+
+/// The run in the body of each scf.parallel marked kRowBlocksAttr, fused into one kernel, which
+/// then takes the loop's place with a block per row: the body's views move into the kernel, at
+/// the block's row.
+void fuseRowBlocks(func::FuncOp func, RunFuser &fuser) {
+  SmallVector<scf::ParallelOp> loops;
+  func.walk([&](scf::ParallelOp loop) {
+    if (loop->hasAttr(kRowBlocksAttr))
+      loops.push_back(loop);
+  });
+  for (scf::ParallelOp loop : loops) {
+    Block &body = *loop.getBody();
+    SmallVector<Operation *> run;
+    SmallVector<Member> members;
+    for (Operation &op : body.without_terminator()) {
+      run.push_back(&op);
+      if (std::optional<Member> m = fuser.match(&op))
+        members.push_back(*m);
+    }
+    fuser.fuse(run, members);
+    SmallVector<gpu::LaunchOp> launches(body.getOps<gpu::LaunchOp>());
+    assert(launches.size() == 1 && "a wrapped run is one kernel");
+    gpu::LaunchOp launch = launches.front();
+    // The launch's sizes (constants) go before the loop, the rest of the body into the kernel.
+    for (Value size : launch->getOperands())
+      if (Operation *def = size.getDefiningOp(); def && def->getBlock() == &body)
+        def->moveBefore(loop);
+    Block &kernel = launch.getBody().front();
+    Operation *start = &kernel.front();
+    for (Operation &op : llvm::make_early_inc_range(body.without_terminator()))
+      if (&op != launch.getOperation())
+        op.moveBefore(start);
+    loop.getInductionVars().front().replaceAllUsesWith(launch.getBlockIds().x);
+    launch.getGridSizeXMutable().assign(loop.getUpperBound().front());
+    launch->moveBefore(loop);
+    loop.erase();
+  }
+}
+
 struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusionToGPUPass> {
   using TernGPUBlockFusionBase::TernGPUBlockFusionBase;
 
@@ -1271,10 +1495,21 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
       return signalPassFailure();
     }
     RunFuser fuser(blockSize, maxElements, maxOutputs, dependentLaunch);
+    // Over rows of a dynamic count, the same moves (the three projections' prologues into one
+    // run), then each run in a loop over the rows, fused below.
+    auto rowOp = [](Operation *op) { return matchRowOp(op).has_value(); };
+    if (rowBlocks)
+      for (Block &block : getOperation().getBody()) {
+        gather(block, rowOp);
+        gatherKernels(block, rowOp);
+        sinkFills(block, rowOp);
+        wrapRowRuns(block, fuser);
+      }
+    auto small = [&](Operation *op) { return fuser.match(op).has_value(); };
     for (Block &block : getOperation().getBody()) {
-      gather(block, fuser);
-      gatherKernels(block, fuser);
-      sinkFills(block, fuser);
+      gather(block, small);
+      gatherKernels(block, small);
+      sinkFills(block, small);
     }
     for (Block &block : getOperation().getBody()) {
       SmallVector<Operation *> run;
@@ -1325,6 +1560,8 @@ struct BlockFusionToGPUPass : mlir::tern::impl::TernGPUBlockFusionBase<BlockFusi
       end = nullptr;
       flush();
     }
+    if (rowBlocks)
+      fuseRowBlocks(getOperation(), fuser);
   }
 };
 

@@ -83,6 +83,8 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // in between.
   if (usesDependentLaunch(target))
     fusion.blockSize = kSM90FusedBlockSize;
+  // Prefill and batch decode: the same runs, a block per token.
+  fusion.rowBlocks = true;
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUBlockFusion(fusion));
   // The projections that share an input (and now lie side by side): one kernel.
   pm.addNestedPass<func::FuncOp>(mlir::tern::createTernGPUMergeLaunches());

@@ -148,9 +148,19 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
     shape with at most `max-elements` iterations each; allocations, views and
     constants between them stay before the kernel and deallocations move
     after it; any other op (a matrix-product kernel, a call) ends the run.
-    Runs of fewer than two ops are left to the other passes. Ops with dynamic
-    shapes (a prefill of any length) are never taken: only functions whose
-    shapes are known, such as a decode step after `tern-specialize-calls`.
+    Runs of fewer than two ops are left to the other passes.
+
+    With `row-blocks`, runs of ops over rows of a count known only at run time
+    (a prefill's tokens, a batch's sequences) are taken too, one block per row:
+    an op qualifies when its first loop is parallel and indexes the first
+    dimension of each operand it reads per row (and of its output) and nothing
+    else, every other size is static, and its body neither reads memory nor
+    asks for the row index. Each such run becomes a kernel of as many blocks as
+    rows, in which block t runs the ops on row t exactly as a single-block
+    kernel runs them on a decode step's one row (so a row's results are the
+    same bit for bit). Row counts are known equal when the ops of a run share
+    them through their operands (an op's operands have one row count).
+    Without it, ops with dynamic shapes are never taken.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"1024",
@@ -163,7 +173,10 @@ def TernGPUBlockFusion : Pass<"tern-gpu-block-fusion", "::mlir::func::FuncOp"> {
     Option<"dependentLaunch", "dependent-launch", "bool", /*default=*/"false",
            "programmatic dependent launch (sm_90): each kernel first loads its weights "
            "(constant inputs) into registers and prefetches its other inputs of at most "
-           "64 KiB into L2, and only then waits for the kernel before it">
+           "64 KiB into L2, and only then waits for the kernel before it">,
+    Option<"rowBlocks", "row-blocks", "bool", /*default=*/"false",
+           "also fuse runs of ops over a dynamic number of rows (prefill, batch decode): "
+           "one block per row">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",

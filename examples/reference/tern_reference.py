@@ -20,6 +20,7 @@ exactly and the result is the exact integer sum whatever order or FMA use the BL
 """
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -64,12 +65,60 @@ def round_half_away_from_zero(v):
     return np.where(np.abs(v - t) >= F32(0.5), t + np.sign(v), t)
 
 
+class RoundingProbe:
+    """What quantize_activations does, for telling an int8 rounding flip (model-spec.md: an
+    activation within float noise of a .5 boundary rounding the other way) from a bug. Calls are
+    counted from 0 in the order a forward makes them. With flip=None every activation v = y * s_x
+    within WINDOW (relative) of a .5 boundary is recorded in `fragile` as (call, flat index); with
+    flip=(call, index) that one activation is rounded the other way."""
+
+    WINDOW = 2e-6  # a few float32 ulps of v: what another summation order can move it by
+
+    def __init__(self, flip=None):
+        self.flip = flip
+        self.calls = 0
+        self.fragile = []
+
+    def observe(self, v, r):
+        call = self.calls
+        self.calls += 1
+        if self.flip is None:
+            distance = np.abs(np.abs(v - np.trunc(v)) - F32(0.5))
+            near = distance <= F32(self.WINDOW) * np.maximum(np.abs(v), F32(1))
+            self.fragile += [(call, int(i)) for i in np.flatnonzero(near)]
+            return r
+        if self.flip[0] != call:
+            return r
+        r = np.array(r)
+        flat, i = r.reshape(-1), self.flip[1]
+        flat[i] -= np.sign(flat[i] - v.reshape(-1)[i])
+        return r
+
+
+_probe = None
+
+
+@contextlib.contextmanager
+def probing(flip=None):
+    """Runs quantize_activations under a RoundingProbe(flip), which it yields."""
+    global _probe
+    previous, _probe = _probe, RoundingProbe(flip)
+    try:
+        yield _probe
+    finally:
+        _probe = previous
+
+
 def quantize_activations(y):
     """Per-row int8 quantisation of already-normalised activations y [T, K] (float32).
     Returns (q as float32 integers in [-128, 127], s_x [T, 1] float32)."""
     amax = np.max(np.abs(y), axis=-1, keepdims=True)
     s_x = F32(127) / np.maximum(amax, F32(1e-5))
-    q = np.clip(round_half_away_from_zero(y * s_x), F32(-128), F32(127))
+    v = y * s_x
+    r = round_half_away_from_zero(v)
+    if _probe is not None:
+        r = _probe.observe(v, r)
+    q = np.clip(r, F32(-128), F32(127))
     return q.astype(F32), s_x.astype(F32)
 
 

@@ -331,6 +331,28 @@ def test_model(tmp, ck_dirs):
     return logits
 
 
+def test_rounding_probe():
+    print("rounding probe")
+    # v = y * 127 / max|y|: 127, then 2.5 (or a float next to it: within noise of a .5 boundary),
+    # then 40.2 (nowhere near one).
+    y = np.array([[1.0, 2.5 / 127, 40.2 / 127]], F32)
+    q, _ = tr.quantize_activations(y)
+    with tr.probing() as probe:
+        q2, _ = tr.quantize_activations(y)
+        tr.quantize_activations(y)
+    check(np.array_equal(q, q2) and probe.calls == 2, "recording changes nothing, counts calls")
+    check(probe.fragile == [(0, 1), (1, 1)], "the activation at 2.5 is recorded, per call: %s"
+          % probe.fragile)
+    with tr.probing(flip=(1, 1)):
+        first, _ = tr.quantize_activations(y)
+        second, _ = tr.quantize_activations(y)
+    check(np.array_equal(first, q), "a flip leaves other calls alone")
+    diff = second - q
+    check(abs(diff[0, 1]) == 1 and np.count_nonzero(diff) == 1,
+          "a flip rounds that one activation the other way: %s -> %s" % (q.tolist(), second.tolist()))
+    check(tr._probe is None, "the probe is gone after its block")
+
+
 def test_compare(tmp, logits):
     print("compare_logits")
     script = os.path.join(HERE, "compare_logits.py")
@@ -364,6 +386,7 @@ def main():
     t0 = time.time()
     test_bf16_conversion()
     test_bitlinear_by_hand()
+    test_rounding_probe()
     with tempfile.TemporaryDirectory(prefix="tern_ref_test_") as tmp:
         make = os.path.join(HERE, "make_random_checkpoint.py")
         ck_dirs = {}

@@ -11,7 +11,11 @@ Two steps, because the GPU machine has no compiler and the compiling machine no 
            to those results, with the bounds of test/e2e/e2e_check.py:
              * prefill logits: relative L2 <= 1e-2 against the reference, the
                same argmax wherever the reference's top-1/top-2 gap > 0.05;
-               and the same against the CPU backend's logits;
+               and the same against the CPU backend's logits; a larger
+               difference passes only when one int8 rounding flip explains it:
+               the logits then match (to 1e-4) the reference's with one of its
+               activations that lie within float noise of a .5 boundary
+               rounded the other way (prepare stores those alternatives);
              * prefill of T tokens == T decode steps (eager, then CUDA graph);
              * greedy continuation == the reference's, up to the first step
                whose reference gap is within 0.05 (after it may diverge);
@@ -60,6 +64,9 @@ CASES = {
                      12, "cuda", "two_bit"),
 }
 RTOL_L2, GAP, NEW_TOKENS, PPL_TOKENS = 1e-2, 0.05, 8, 40
+# A difference beyond RTOL_L2 passes when the reference with one activation rounded the other way
+# is this near (float noise; a wrong kernel is not), among at most FLIPS such alternatives.
+FLIP_RTOL_L2, FLIPS = 1e-4, 32
 BATCH = 3  # sequences in the batch-decode check
 
 
@@ -86,21 +93,66 @@ def rel_l2(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
 
 
-def check_logits(what, ours, ref):
+def compare_logits(ours, ref, rtol=RTOL_L2):
+    """(summary, problem): problem is None when ours is within rtol of ref (relative L2) with the
+    same argmax wherever ref's top-1/top-2 gap exceeds GAP."""
     if ours.shape != ref.shape:
-        sys.exit(f"FAIL: {what}: shape {ours.shape} != {ref.shape}")
+        return "", f"shape {ours.shape} != {ref.shape}"
     if not np.all(np.isfinite(ours)):
-        sys.exit(f"FAIL: {what}: non-finite logits")
+        return "", "non-finite logits"
     err = rel_l2(ours, ref)
     top2 = np.sort(ref, axis=-1)[:, -2:]
     decisive = (top2[:, 1] - top2[:, 0]) > GAP
     bad = np.nonzero(decisive & (np.argmax(ours, -1) != np.argmax(ref, -1)))[0]
-    print(f"  {what}: rel_l2={err:.3e} decisive={int(decisive.sum())}/{len(ref)} "
-          f"argmax_disagree_decisive={len(bad)}")
-    if err > RTOL_L2:
-        sys.exit(f"FAIL: {what}: relative L2 {err:.3e} > {RTOL_L2}")
+    summary = (f"rel_l2={err:.3e} decisive={int(decisive.sum())}/{len(ref)} "
+               f"argmax_disagree_decisive={len(bad)}")
+    if err > rtol:
+        return summary, f"relative L2 {err:.3e} > {rtol}"
     if len(bad):
-        sys.exit(f"FAIL: {what}: argmax differs at decisive positions {bad.tolist()}")
+        return summary, f"argmax differs at decisive positions {bad.tolist()}"
+    return summary, None
+
+
+def flip_explaining(ours, flips):
+    """The reference's one-flip alternative (prepare: flip_alternatives) that ours matches to
+    within FLIP_RTOL_L2, as (its index, its summary), or None."""
+    for k, alt in enumerate(flips if flips is not None else []):
+        summary, problem = compare_logits(ours, alt, FLIP_RTOL_L2)
+        if problem is None:
+            return k, summary
+    return None
+
+
+def check_logits(what, ours, ref, flips=None, reference=None):
+    """Fails unless ours agrees with ref (compare_logits). Beyond the bound it still passes when
+    one int8 rounding flip explains the difference (model-spec.md: an activation within float
+    noise of a .5 boundary rounding the other way, which in the large-weight cases moves the logits
+    by up to a few 1e-2): ours then matches, to float noise, the reference with one of its
+    activations that lie that near a boundary rounded the other way (`flips`). `reference`: for a
+    comparison with another backend, the NumPy reference that backend must itself agree with."""
+    summary, problem = compare_logits(ours, ref)
+    print(f"  {what}: {summary}")
+    if problem is None:
+        return
+    explained = flip_explaining(ours, flips)
+    if explained is not None and (reference is None or
+                                  compare_logits(ref, reference)[1] is None):
+        print(f"    explained by an int8 rounding flip: the reference with fragile activation "
+              f"{explained[0]} rounded the other way: {explained[1]}")
+        return
+    sys.exit(f"FAIL: {what}: {problem}")
+
+
+def flip_alternatives(tern_reference, reference, ids):
+    """The reference's logits for `ids` with each of its first FLIPS activations that lie within
+    float noise of a .5 boundary (tern_reference.RoundingProbe) rounded the other way: [n, T, V]."""
+    with tern_reference.probing() as probe:
+        logits = reference.forward(np.array(ids))[0]
+    alternatives = [logits[None][:0]]
+    for where in probe.fragile[:FLIPS]:
+        with tern_reference.probing(flip=where):
+            alternatives.append(reference.forward(np.array(ids))[0][None])
+    return np.concatenate(alternatives)
 
 
 def prepare(case, work, bindir):
@@ -156,6 +208,10 @@ def prepare(case, work, bindir):
         print(f"  (no CPU-backend witness for {case}: {why})")
     np.save(os.path.join(d, "ref_prefill.npy"), logits)
     np.save(os.path.join(d, "ref_batch.npy"), ref_batch)
+    # batch[0] is the prompt: its alternatives serve prefill and the decode steps too
+    for b, seq in enumerate(batch):
+        np.save(os.path.join(d, f"ref_flips{b}.npy"),
+                flip_alternatives(tern_reference, reference, seq))
     np.savetxt(os.path.join(d, "ppl_ids.txt"), ppl_ids[None, :], fmt="%d")
     with open(os.path.join(d, "expected.json"), "w") as f:
         json.dump({"ids": ids.tolist(), "batch": batch, "greedy": greedy, "greedy_gaps": gaps,
@@ -177,10 +233,14 @@ def check(case, work, bindir):
     ours_path = os.path.join(d, "gpu_prefill.npy")
     run(tern_run + ["--tokens", ids, "--logits-out", ours_path])
     ours = np.load(ours_path)
-    check_logits("prefill vs reference", ours, ref)
+    # The reference's one-flip alternatives of each batch sequence; sequence 0 is the prompt.
+    flips = [np.load(os.path.join(d, f"ref_flips{b}.npy"))
+             if os.path.exists(os.path.join(d, f"ref_flips{b}.npy")) else None
+             for b in range(len(expected["batch"]))]
+    check_logits("prefill vs reference", ours, ref, flips[0])
     cpu_path = os.path.join(d, "cpu_prefill.npy")
     if os.path.exists(cpu_path):
-        check_logits("prefill vs CPU backend", ours, np.load(cpu_path))
+        check_logits("prefill vs CPU backend", ours, np.load(cpu_path), flips[0], ref)
 
     # decode steps: the first runs eagerly, the second captures the CUDA graph, the rest replay it
     for graph in ("0", "1"):
@@ -191,7 +251,7 @@ def check(case, work, bindir):
         err = rel_l2(steps, ours)
         print(f"  prefill vs decode steps (graph={graph}): rel_l2={err:.3e}")
         if err > 1e-5:
-            check_logits(f"decode steps (graph={graph}) vs reference", steps, ref)
+            check_logits(f"decode steps (graph={graph}) vs reference", steps, ref, flips[0])
 
     out = run(tern_run + ["--tokens", ids, "--max-new-tokens", str(NEW_TOKENS)])
     ours_ids = [int(t) for t in out.strip().split(",") if t]
@@ -228,10 +288,10 @@ def check(case, work, bindir):
             sys.exit(f"FAIL: batch decode logits have shape {batch.shape}, expected {ref_batch.shape}")
         for b in range(len(batch)):
             check_logits(f"batch decode (graph={graph}) sequence {b} vs reference", batch[b],
-                         ref_batch[b])
+                         ref_batch[b], flips[b])
             if os.path.exists(cpu_batch_path):
                 check_logits(f"batch decode (graph={graph}) sequence {b} vs CPU backend", batch[b],
-                             np.load(cpu_batch_path)[b])
+                             np.load(cpu_batch_path)[b], flips[b], ref_batch[b])
         err = rel_l2(batch[0], np.load(os.path.join(d, f"gpu_steps_graph{graph}.npy")))
         print(f"  batch decode (graph={graph}) sequence 0 vs its decode steps: rel_l2={err:.3e}")
     print(f"OK {case}")
