@@ -1,6 +1,7 @@
 //===- MergeLaunches.cpp - consecutive independent kernels as one ---------===//
 #include "backends/cuda/KernelBuilders.h"
 #include "backends/cuda/Passes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 
 namespace mlir::tern {
@@ -13,8 +14,9 @@ using namespace ::tern::cuda;
 
 namespace {
 
-/// The launch's grid size along x when it can join a merge: constant sizes, a 1-D grid, a
-/// single-block body, no private memory, not asynchronous.
+/// The launch's grid size along x when it can join a merge: a constant size along x, one block
+/// along z, a single-block body, no private memory, not asynchronous. (Along y any size: the
+/// launches merged must have the same, sameSize.)
 std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
   if (!launch.getPrivateAttributions().empty() ||
       launch.getDynamicSharedMemorySize() || launch.getAsyncToken() ||
@@ -22,12 +24,57 @@ std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
       launch.hasClusterSize())
     return std::nullopt;
   std::optional<int64_t> x = constantOf(launch.getGridSizeX());
-  if (!x || constantOf(launch.getGridSizeY()) != 1 || constantOf(launch.getGridSizeZ()) != 1)
+  if (!x || constantOf(launch.getGridSizeZ()) != 1)
     return std::nullopt;
   for (Value size : {launch.getBlockSizeX(), launch.getBlockSizeY(), launch.getBlockSizeZ()})
     if (!constantOf(size))
       return std::nullopt;
   return x;
+}
+
+/// The size a buffer was allocated with along a dynamic dimension `dim`, if it is an allocation.
+Value allocatedSize(Value buffer, int64_t dim) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || dim < 0 || dim >= type.getRank() || !type.isDynamicDim(dim))
+    return nullptr;
+  ValueRange sizes;
+  if (auto alloc = buffer.getDefiningOp<gpu::AllocOp>())
+    sizes = alloc.getDynamicSizes();
+  else if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
+    sizes = alloc.getDynamicSizes();
+  else
+    return nullptr;
+  return sizes[type.getDynamicDimIndex(dim)];
+}
+
+/// Whether two index values are known equal: the same value, the sizes of buffers allocated with
+/// the same size, or the same pure arithmetic of such values (each product computes its grid's y,
+/// the blocks of 32 tokens, from its own input, all allocated with the token count).
+bool sameSize(Value a, Value b, int depth = 0) {
+  if (a == b)
+    return true;
+  std::optional<int64_t> constantA = constantOf(a), constantB = constantOf(b);
+  if (constantA || constantB)
+    return constantA == constantB;
+  if (depth > 4)
+    return false;
+  auto dimA = a.getDefiningOp<memref::DimOp>(), dimB = b.getDefiningOp<memref::DimOp>();
+  if (dimA && dimB) {
+    std::optional<int64_t> i = constantOf(dimA.getIndex()), j = constantOf(dimB.getIndex());
+    Value sizeA = i ? allocatedSize(dimA.getSource(), *i) : nullptr;
+    Value sizeB = j ? allocatedSize(dimB.getSource(), *j) : nullptr;
+    return i == j && ((sizeA && sizeA == sizeB) || dimA.getSource() == dimB.getSource());
+  }
+  Operation *opA = a.getDefiningOp(), *opB = b.getDefiningOp();
+  if (!opA || !opB || opA->getName() != opB->getName() || !isPure(opA) ||
+      opA->getNumResults() != 1 || opB->getNumResults() != 1 ||
+      opA->getAttrDictionary() != opB->getAttrDictionary() ||
+      opA->getNumOperands() != opB->getNumOperands() || opA->getNumRegions() != 0)
+    return false;
+  for (auto [x, y] : llvm::zip(opA->getOperands(), opB->getOperands()))
+    if (!sameSize(x, y, depth + 1))
+      return false;
+  return true;
 }
 
 /// The types of the workgroup buffers a kernel declares.
@@ -39,7 +86,7 @@ SmallVector<Type> workgroupTypes(gpu::LaunchOp launch) {
 /// Whether the two kernels' blocks have the same shape and the same workgroup buffers (a block of
 /// the merged kernel runs one of them, with the buffers they both declare).
 bool sameBlock(gpu::LaunchOp a, gpu::LaunchOp b) {
-  return workgroupTypes(a) == workgroupTypes(b) &&
+  return workgroupTypes(a) == workgroupTypes(b) && sameSize(a.getGridSizeY(), b.getGridSizeY()) &&
          constantOf(a.getBlockSizeX()) == constantOf(b.getBlockSizeX()) &&
          constantOf(a.getBlockSizeY()) == constantOf(b.getBlockSizeY()) &&
          constantOf(a.getBlockSizeZ()) == constantOf(b.getBlockSizeZ());
@@ -59,7 +106,7 @@ void merge(ArrayRef<gpu::LaunchOp> group) {
   // Every launch's operands (sizes) and captured values are defined before the last one.
   Value one = indexConstant(b, loc, 1);
   auto merged = gpu::LaunchOp::create(
-      b, loc, indexConstant(b, loc, total), one, one,
+      b, loc, indexConstant(b, loc, total), first.getGridSizeY(), one,
       indexConstant(b, loc, *constantOf(first.getBlockSizeX())),
       indexConstant(b, loc, *constantOf(first.getBlockSizeY())),
       indexConstant(b, loc, *constantOf(first.getBlockSizeZ())), /*dynamicSharedMemorySize=*/nullptr,

@@ -118,11 +118,15 @@ def TernGPUMergeLaunches : Pass<"tern-gpu-merge-launches", "::mlir::func::FuncOp
     memory's speed on its own (a kernel ramps up and drains in a few
     microseconds). This pass merges each sequence of consecutive
     `gpu.launch` ops (only allocations, views and constants between them)
-    that have the same constant block size, constant 1-D grids, no
-    workgroup buffers, and that neither read nor write what another of them
-    writes: one launch whose grid is the sum of theirs, in which block b runs
-    the body of the kernel whose range of blocks holds b, with its block
-    index made relative to that range.
+    that have the same constant block size, the same workgroup buffers,
+    constant grid sizes along x, one block along z and the same size along y
+    (constant, or known equal at run time: the same pure arithmetic of the
+    sizes of buffers allocated with one size, as each product of a prefill
+    computes its blocks of tokens from its own input), and that neither read
+    nor write what another of them writes: one launch whose grid along x is
+    the sum of theirs, in which block b runs the body of the kernel whose
+    range of blocks holds b, with its block index made relative to that
+    range.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];

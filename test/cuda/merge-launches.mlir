@@ -127,3 +127,75 @@ func.func @other_workgroup(%x: memref<8xf32>) -> (memref<8xf32>, memref<8xf32>) 
   }
   return %a, %b : memref<8xf32>, memref<8xf32>
 }
+
+// Kernels whose grids have the same size along y, known only at run time, merge too: each takes
+// its blocks of 32 tokens from its own input, and the inputs were allocated with the same token
+// count (the input, forget and gate products of a prefill or a batch). The merged grid keeps that
+// y; x is the sum.
+// CHECK-LABEL: func.func @tokens
+// CHECK: %[[Y:.*]] = arith.divui
+// CHECK: arith.divui
+// CHECK: gpu.launch blocks(%{{.*}}, %[[BY:.*]], %{{.*}}) in ({{.*}} = %c7{{.*}}, {{.*}} = %[[Y]], {{.*}} = %c1{{.*}}) threads
+// CHECK: memref.store %cst{{.*}}[%[[BY]]]
+// CHECK: memref.store %cst{{.*}}[%[[BY]]]
+// CHECK-NOT: gpu.launch
+// Not when the sizes may differ (inputs allocated with different counts).
+// CHECK-LABEL: func.func @other_tokens
+// CHECK-COUNT-2: gpu.launch blocks
+func.func @tokens(%n: index) -> (memref<?xf32>, memref<?xf32>) {
+  %a = gpu.alloc (%n) : memref<?xf32>
+  %b = gpu.alloc (%n) : memref<?xf32>
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c0 = arith.constant 0 : index
+  %c31 = arith.constant 31 : index
+  %qa = gpu.alloc (%n) : memref<?x64xi8>
+  %qb = gpu.alloc (%n) : memref<?x64xi8>
+  %ta = memref.dim %qa, %c0 : memref<?x64xi8>
+  %ua = arith.addi %ta, %c31 : index
+  %ya = arith.divui %ua, %c32 : index
+  %tb = memref.dim %qb, %c0 : memref<?x64xi8>
+  %ub = arith.addi %tb, %c31 : index
+  %yb = arith.divui %ub, %c32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %ya, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %f = arith.constant 1.0 : f32
+    memref.store %f, %a[%by] : memref<?xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c3, %gy = %yb, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %f = arith.constant 2.0 : f32
+    memref.store %f, %b[%by] : memref<?xf32>
+    gpu.terminator
+  }
+  return %a, %b : memref<?xf32>, memref<?xf32>
+}
+
+func.func @other_tokens(%n: index, %m: index) -> (memref<?xf32>, memref<?xf32>) {
+  %a = gpu.alloc (%n) : memref<?xf32>
+  %b = gpu.alloc (%m) : memref<?xf32>
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c0 = arith.constant 0 : index
+  %qa = gpu.alloc (%n) : memref<?x64xi8>
+  %qb = gpu.alloc (%m) : memref<?x64xi8>
+  %ta = memref.dim %qa, %c0 : memref<?x64xi8>
+  %tb = memref.dim %qb, %c0 : memref<?x64xi8>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %ta, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %f = arith.constant 1.0 : f32
+    memref.store %f, %a[%by] : memref<?xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c4, %gy = %tb, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %f = arith.constant 2.0 : f32
+    memref.store %f, %b[%by] : memref<?xf32>
+    gpu.terminator
+  }
+  return %a, %b : memref<?xf32>, memref<?xf32>
+}
