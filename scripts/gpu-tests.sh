@@ -18,7 +18,8 @@
 #   scripts/gpu-tests.sh timeline [DIR]
 #       On the GPU machine (it needs the CUDA toolkit's CUPTI and g++): when each kernel of 24
 #       graph-replayed decode steps of the 2.7B-shaped artifact started and ended, with and without
-#       programmatic dependent launch, summarised per kernel of a layer by bench/gpu/timeline.py.
+#       programmatic dependent launch, then of batch decode steps of 8 and 32 sequences (16 tokens
+#       each), each summarised per kernel of a layer by bench/gpu/timeline.py.
 #
 # Exit status: 0 when every check passed.
 set -euo pipefail
@@ -157,6 +158,23 @@ timeline() {
       --device cuda --tokens 1,2,3,4 --max-new-tokens 24 >/dev/null
     "$py" bench/gpu/timeline.py "$dir/timeline-$launch.csv" | tee "$dir/timeline-$launch.txt"
     if [ -n "${OUT:-}" ]; then cp "$dir/timeline-$launch.txt" "$dir/timeline-$launch.csv" "$OUT/"; fi
+  done
+  # Batch decode: B sequences of 16 tokens in lock-step (an eager step, then graph replays).
+  local batch n args
+  for batch in 8 32; do
+    args=()
+    for n in $(seq 1 "$batch"); do
+      args+=(--tokens "$("$py" -c "print(','.join(str(3 + ((i + $n * 17) * 7919) % 31000) for i in range(16)))")")
+    done
+    echo "== batch decode of $batch sequences"
+    CUDA_INJECTION64_PATH="$PWD/$dir/libkernel_timeline.so" \
+      TERN_TIMELINE_OUT="$dir/timeline-batch$batch.csv" "$bin/tern-run" "$dir/bench/2.7b.tern" \
+      --device cuda "${args[@]}" --logits-out "$dir/timeline-batch.npy" >/dev/null
+    "$py" bench/gpu/timeline.py "$dir/timeline-batch$batch.csv" --rows "$batch" |
+      tee "$dir/timeline-batch$batch.txt"
+    if [ -n "${OUT:-}" ]; then
+      cp "$dir/timeline-batch$batch.txt" "$dir/timeline-batch$batch.csv" "$OUT/"
+    fi
   done
 }
 

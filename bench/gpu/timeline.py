@@ -39,6 +39,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("timeline")
     p.add_argument("--layer-kernels", type=int, default=8, help="kernels per layer (default 8)")
+    p.add_argument("--rows", type=int, default=1,
+                   help="the grid of the small ops' kernels: 1 for a decode step's single block, "
+                        "B for a batch of B sequences' block per sequence (default 1)")
     args = p.parse_args()
     with open(args.timeline) as f:
         rows = [dict(r, start=int(r["start_ns"]), end=int(r["end_ns"]), grid=int(r["grid"]),
@@ -70,9 +73,10 @@ def main():
         r = order[i]
         print(f"{r['name']:<12} {r['grid']:>5} {r['block']:>5} {mean(adds[i]):>6.2f} "
               f"{mean(runs[i]):>6.2f} {mean(starts[i]):>7.2f}")
-    single = sum(mean(adds[i]) for i in range(n) if order[i]["grid"] == 1)
-    other = sum(mean(adds[i]) for i in range(n) if order[i]["grid"] != 1)
-    print(f"\nper step: single-block kernels add {single:.1f} us, the others {other:.1f} us")
+    small = sum(mean(adds[i]) for i in range(n) if order[i]["grid"] == args.rows)
+    other = sum(mean(adds[i]) for i in range(n) if order[i]["grid"] != args.rows)
+    kind = "single-block kernels" if args.rows == 1 else f"kernels of {args.rows} blocks (a block a row)"
+    print(f"\nper step: {kind} add {small:.1f} us, the others {other:.1f} us")
 
 
 if __name__ == "__main__":
