@@ -919,14 +919,21 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
     return arith::CmpIOp::create(pb, loc, arith::CmpIPredicate::ult, e.token, tokens);
   };
   // The sums first, then the elementwise ops after the product, element by element (one copy of
-  // them in a loop, which reads back what the lane stored).
-  for (const Element &e : elements)
+  // them in a loop). The loop takes the element's value from the lane's registers where the
+  // product starts from a known value (a fill), else reads back what the lane stored.
+  SmallVector<Value> startedAt;
+  if (initial)
+    for (const Element &e : elements)
+      startedAt.push_back(arith::AddIOp::create(b, loc, *initial, e.sum));
+  for (auto [k, e] : llvm::enumerate(elements))
     scf::IfOp::create(b, loc, present(b, loc, e), [&](OpBuilder &ib, Location loc) {
-      Value old = initial ? *initial
-                          : memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row})
-                                .getResult();
-      memref::StoreOp::create(ib, loc, arith::AddIOp::create(ib, loc, old, e.sum), out,
-                              ValueRange{e.token, e.row});
+      Value value =
+          initial ? startedAt[k]
+                  : arith::AddIOp::create(
+                        ib, loc,
+                        memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row}), e.sum)
+                        .getResult();
+      memref::StoreOp::create(ib, loc, value, out, ValueRange{e.token, e.row});
       scf::YieldOp::create(ib, loc);
     });
   // With halves, the loop carries the low half's value to the next element, the high half of
@@ -943,13 +950,16 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
       b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, elements.size()),
       indexConstant(b, loc, 1), noLow,
       [&](OpBuilder &lb, Location loc, Value i, ValueRange low) {
-        // Element i's row and token, chosen among the lane's.
+        // Element i's row, token and value, chosen among the lane's.
         Element e = elements[0];
+        Value stored = initial ? startedAt[0] : Value();
         for (size_t k = 1; k < elements.size(); ++k) {
           Value isK = arith::CmpIOp::create(lb, loc, arith::CmpIPredicate::eq, i,
                                             indexConstant(lb, loc, k));
           e.row = arith::SelectOp::create(lb, loc, isK, elements[k].row, e.row);
           e.token = arith::SelectOp::create(lb, loc, isK, elements[k].token, e.token);
+          if (initial)
+            stored = arith::SelectOp::create(lb, loc, isK, startedAt[k], stored);
         }
         SmallVector<Type> types;
         if (combine)
@@ -958,7 +968,9 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
             lb, loc, types, present(lb, loc, e), /*withElseRegion=*/combine);
         {
           OpBuilder ib = ifPresent.getThenBodyBuilder();
-          Value sum = memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row});
+          Value sum = initial ? stored
+                              : memref::LoadOp::create(ib, loc, out, ValueRange{e.token, e.row})
+                                    .getResult();
           FusedChain chain = fuseElementwiseConsumers(ib, loc, op, launch, out,
                                                       ValueRange{e.token, e.row}, sum, {}, nullptr);
           if (combine && chain.buffer == halvesBuffer && chain.value.getType() == carried) {

@@ -36,15 +36,21 @@
 // CHECK: scf.yield
 // Every warp's 16 sums go to shared memory; after a barrier, warp w adds up the 4 warps' sums of
 // its token tile, and each lane stores its 4 where the token exists, then runs the elementwise op
-// after the product (here the dequantization) on each, from one copy in a loop that reads the
-// sum back.
+// after the product (here the dequantization) on each, from one copy in a loop. The product
+// starts from a fill of 0, so the loop takes each sum from the lane's registers (selected by the
+// loop's index), not from memory.
 // CHECK: memref.store %[[REST]]#0, %[[SHARED]]
 // CHECK-COUNT-15: memref.store %[[REST]]#{{[0-9]+}}, %[[SHARED]]
 // CHECK: gpu.barrier
 // CHECK-COUNT-16: memref.load %[[SHARED]]
 // CHECK-COUNT-4: memref.store %{{.*}}, %arg1
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4
-// CHECK: %[[SUM:.*]] = memref.load %arg1
+// CHECK-NOT: memref.load
+// CHECK: arith.select {{.*}} : i32
+// CHECK-NOT: memref.load
+// CHECK: arith.select {{.*}} : i32
+// CHECK: %[[SUM:.*]] = arith.select {{.*}} : i32
+// CHECK-NOT: memref.load
 // CHECK: %[[F:.*]] = arith.sitofp %[[SUM]] : i32 to f32
 // CHECK: arith.mulf %[[F]], %cst
 // CHECK: memref.store %{{.*}}, %arg2
@@ -129,8 +135,10 @@ module {
 // CHECK: %[[LOW:.*]] = arith.addi %[[BASE]], %[[GROUP]]
 // CHECK: %[[HIGH:.*]] = arith.addi %[[LOW]], %c16
 // CHECK: scf.for %[[E:.*]] = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args(%[[PREV:.*]] = %cst{{.*}}) -> (f32)
+// CHECK-COUNT-2: arith.select {{.*}} : i32
+// CHECK: %[[SUM:.*]] = arith.select {{.*}} : i32
 // CHECK: %[[IF:.*]] = scf.if %{{.*}} -> (f32)
-// CHECK: %[[SUM:.*]] = memref.load %arg1
+// CHECK-NOT: memref.load
 // CHECK: %[[F:.*]] = arith.sitofp %[[SUM]] : i32 to f32
 // CHECK: %[[Y:.*]] = arith.mulf %[[F]]
 // CHECK: %[[BIT:.*]] = arith.andi %[[E]], %c1
