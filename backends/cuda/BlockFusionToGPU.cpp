@@ -363,6 +363,21 @@ SmallVector<Access> accessesOnExit(Member m, Value partials, bool endsWithBarrie
           {output, true, std::nullopt}};
 }
 
+/// Moves each deallocation in `run` that comes before `replacement` and frees a buffer one of
+/// `users` touches to just after `replacement` (the kernel or loop that now runs them).
+void freeAfter(ArrayRef<Operation *> run, ArrayRef<Operation *> users, Operation *replacement) {
+  for (Operation *op : run) {
+    if (!isa<gpu::DeallocOp, memref::DeallocOp>(op) || !op->isBeforeInBlock(replacement))
+      continue;
+    Value freed = rootOf(op->getOperand(0));
+    bool used = llvm::any_of(users, [&](Operation *user) {
+      return llvm::any_of(user->getOperands(), [&](Value v) { return rootOf(v) == freed; });
+    });
+    if (used)
+      op->moveAfter(replacement);
+  }
+}
+
 class RunFuser {
 public:
   RunFuser(int64_t maxBlockSize, int64_t maxElements, int64_t maxOutputs, bool dependentLaunch)
@@ -485,16 +500,8 @@ public:
       memory.record(accessesOnExit(m, partials, endsWithBarrier));
     }
     // A buffer freed before the kernel that now uses it is freed after it instead.
-    for (Operation *op : run) {
-      if (!isa<gpu::DeallocOp, memref::DeallocOp>(op) || !op->isBeforeInBlock(launch))
-        continue;
-      Value freed = rootOf(op->getOperand(0));
-      bool used = llvm::any_of(members, [&](Member &m) {
-        return llvm::any_of(m.op->getOperands(), [&](Value v) { return rootOf(v) == freed; });
-      });
-      if (used)
-        op->moveAfter(launch);
-    }
+    freeAfter(run, llvm::map_to_vector(members, [](Member &m) { return m.op.getOperation(); }),
+              launch);
     for (Member m : members)
       m.op->erase();
     for (Value buffer : local) {
@@ -1270,10 +1277,8 @@ constexpr llvm::StringLiteral kRowBlocksAttr = "tern.row_blocks";
 /// What a row operand's count of rows is known by: the size its allocation or view was made with,
 /// else the buffer itself (its first dimension).
 Value rowCountKey(Value v) {
-  if (auto alloc = v.getDefiningOp<gpu::AllocOp>(); alloc && !alloc.getDynamicSizes().empty())
-    return alloc.getDynamicSizes().front();
-  if (auto alloc = v.getDefiningOp<memref::AllocOp>(); alloc && !alloc.getDynamicSizes().empty())
-    return alloc.getDynamicSizes().front();
+  if (Value size = allocatedSize(v, 0))
+    return size;
   if (auto view = v.getDefiningOp<memref::SubViewOp>())
     if (auto size = dyn_cast<Value>(view.getMixedSizes().front()))
       return size;
@@ -1400,13 +1405,7 @@ bool wrapRowRun(ArrayRef<Operation *> run, ArrayRef<Operation *> members, const 
     return false;
   }
   // A buffer freed between the members is freed after them.
-  for (Operation *op : run)
-    if (isa<gpu::DeallocOp, memref::DeallocOp>(op) && op->isBeforeInBlock(parallel))
-      if (llvm::any_of(members, [&](Operation *m) {
-            return llvm::any_of(m->getOperands(),
-                                [&](Value v) { return rootOf(v) == rootOf(op->getOperand(0)); });
-          }))
-        op->moveAfter(parallel);
+  freeAfter(run, members, parallel);
   for (Operation *op : llvm::reverse(members))
     op->erase();
   return true;

@@ -49,6 +49,20 @@ Value warpReduce(OpBuilder &b, Location loc, Value value,
   return value;
 }
 
+Value allocatedSize(Value buffer, int64_t dim) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || dim < 0 || dim >= type.getRank() || !type.isDynamicDim(dim))
+    return nullptr;
+  ValueRange sizes;
+  if (auto alloc = buffer.getDefiningOp<gpu::AllocOp>())
+    sizes = alloc.getDynamicSizes();
+  else if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
+    sizes = alloc.getDynamicSizes();
+  else
+    return nullptr;
+  return sizes[type.getDynamicDimIndex(dim)];
+}
+
 Value unrolledEnd(OpBuilder &b, Location loc, Value begin, Value end, Value step) {
   Value rounds = arith::DivUIOp::create(b, loc, arith::SubIOp::create(b, loc, end, begin), step);
   return arith::AddIOp::create(b, loc, begin, arith::MulIOp::create(b, loc, rounds, step));
@@ -534,12 +548,7 @@ std::optional<int> halfOf(Value v, Value buffer) {
     if (!type.isDynamicDim(i))
       return getConstantIntValue(size) == type.getDimSize(i);
     Value given = dyn_cast<Value>(size);
-    ValueRange allocated;
-    if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
-      allocated = alloc.getDynamicSizes();
-    else if (auto alloc = buffer.getDefiningOp<gpu::AllocOp>())
-      allocated = alloc.getDynamicSizes();
-    return given && !allocated.empty() && allocated[type.getDynamicDimIndex(i)] == given;
+    return given && allocatedSize(buffer, i) == given;
   };
   int64_t rank = type.getRank(), half = type.getShape().back() / 2;
   for (int64_t i = 0; i < rank; ++i) {

@@ -36,6 +36,10 @@ mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value)
 mlir::Value unrolledEnd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value begin,
                         mlir::Value end, mlir::Value step);
 
+/// The size `buffer` was allocated with along its dynamic dimension `dim` (an operand of its
+/// gpu.alloc or memref.alloc); null when it is not such an allocation or `dim` is static.
+mlir::Value allocatedSize(mlir::Value buffer, int64_t dim);
+
 /// Creates `gpu.launch` with a 1-D block of `threads` threads on grid
 /// (gridX, gridY, 1), optional workgroup buffers, and an empty body that ends
 /// in gpu.terminator; the builder is left at the start of the body.

@@ -32,21 +32,6 @@ std::optional<int64_t> mergeableGrid(gpu::LaunchOp launch) {
   return x;
 }
 
-/// The size a buffer was allocated with along a dynamic dimension `dim`, if it is an allocation.
-Value allocatedSize(Value buffer, int64_t dim) {
-  auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || dim < 0 || dim >= type.getRank() || !type.isDynamicDim(dim))
-    return nullptr;
-  ValueRange sizes;
-  if (auto alloc = buffer.getDefiningOp<gpu::AllocOp>())
-    sizes = alloc.getDynamicSizes();
-  else if (auto alloc = buffer.getDefiningOp<memref::AllocOp>())
-    sizes = alloc.getDynamicSizes();
-  else
-    return nullptr;
-  return sizes[type.getDynamicDimIndex(dim)];
-}
-
 /// Whether two index values are known equal: the same value, the sizes of buffers allocated with
 /// the same size, or the same pure arithmetic of such values (each product computes its grid's y,
 /// the blocks of 32 tokens, from its own input, all allocated with the token count).

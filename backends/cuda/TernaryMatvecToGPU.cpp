@@ -847,8 +847,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
   }
   if (dependentLaunch)
     NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
-  SmallVector<Value> init(values, i32Constant(b, loc, 0));
-  SmallVector<Value> sums = init;
+  SmallVector<Value> sums(values, i32Constant(b, loc, 0));
   for (int64_t i = 0; i < early; i += kMmaUnroll) {
     int64_t n = std::min(kMmaUnroll, early - i);
     sums = accumulate(b, loc, ArrayRef(earlyChunks).slice(i, n),

@@ -144,15 +144,16 @@ def check_logits(what, ours, ref, flips=None, reference=None):
 
 
 def flip_alternatives(tern_reference, reference, ids):
-    """The reference's logits for `ids` with each of its first FLIPS activations that lie within
-    float noise of a .5 boundary (tern_reference.RoundingProbe) rounded the other way: [n, T, V]."""
+    """The reference's logits for `ids` [T, V], and its logits with each of its first FLIPS
+    activations that lie within float noise of a .5 boundary (tern_reference.RoundingProbe)
+    rounded the other way: [n, T, V]."""
     with tern_reference.probing() as probe:
         logits = reference.forward(np.array(ids))[0]
     alternatives = [logits[None][:0]]
     for where in probe.fragile[:FLIPS]:
         with tern_reference.probing(flip=where):
             alternatives.append(reference.forward(np.array(ids))[0][None])
-    return np.concatenate(alternatives)
+    return logits, np.concatenate(alternatives)
 
 
 def prepare(case, work, bindir):
@@ -183,7 +184,10 @@ def prepare(case, work, bindir):
                               for _ in range(BATCH - 1)]
     reference = tern_reference.Reference(model)
     logits, state = reference.forward(ids)
-    ref_batch = np.stack([reference.forward(np.array(seq))[0] for seq in batch])
+    # Each sequence's logits and their one-flip alternatives (batch[0] is the prompt: its
+    # alternatives serve prefill and the decode steps too).
+    ref_batch, flips = zip(*(flip_alternatives(tern_reference, reference, seq) for seq in batch))
+    ref_batch = np.stack(ref_batch)
     greedy = reference.greedy(ids, NEW_TOKENS, prefill=(logits, state))
     # the reference's top-1/top-2 gap at each greedy step
     gaps, step_logits, step_state = [], logits[-1], state
@@ -208,10 +212,8 @@ def prepare(case, work, bindir):
         print(f"  (no CPU-backend witness for {case}: {why})")
     np.save(os.path.join(d, "ref_prefill.npy"), logits)
     np.save(os.path.join(d, "ref_batch.npy"), ref_batch)
-    # batch[0] is the prompt: its alternatives serve prefill and the decode steps too
-    for b, seq in enumerate(batch):
-        np.save(os.path.join(d, f"ref_flips{b}.npy"),
-                flip_alternatives(tern_reference, reference, seq))
+    for b, alternatives in enumerate(flips):
+        np.save(os.path.join(d, f"ref_flips{b}.npy"), alternatives)
     np.savetxt(os.path.join(d, "ppl_ids.txt"), ppl_ids[None, :], fmt="%d")
     with open(os.path.join(d, "expected.json"), "w") as f:
         json.dump({"ids": ids.tolist(), "batch": batch, "greedy": greedy, "greedy_gaps": gaps,
