@@ -2,6 +2,7 @@
 #include "backends/cuda/CUDAPipeline.h"
 #include "backends/cpu/Passes.h"
 #include "backends/cuda/Passes.h"
+#include "compiler/Import/HGRNImporter.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -72,6 +73,7 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   // Off unless asked for (--cuda-prologue-blocks): measured slower, see prologueBlocks above.
   if (usesDependentLaunch(target))
     matvec.prologueBlocks = prologueBlocks;
+  matvec.fewTokenFunctions = {std::string(kDecodeBatchFunction)};
   pm.addPass(mlir::tern::createTernGPUTernaryMatvec(matvec));
   // The small ops between two matrix products of a decode step: one block-wide kernel per run.
   mlir::tern::TernGPUBlockFusionOptions fusion;

@@ -71,7 +71,13 @@ def TernGPUTernaryMatvec : Pass<"tern-gpu-ternary-matvec", "::mlir::ModuleOp"> {
            "result, which tern-gpu-merge-launches makes one kernel), of 8 to 32 warps, when a "
            "block shape fits (rows a multiple of the block's, at most 32 words of weights a "
            "lane), and is marked so that tern-gpu-fuse-prologues can run the single-block "
-           "kernel before it in each of its blocks; 0: off">
+           "kernel before it in each of its blocks; 0: off">,
+    ListOption<"fewTokenFunctions", "few-token-functions", "std::string",
+               "functions whose products take a few tokens a call (batch decode: one a "
+               "sequence): their tensor-core kernels load all of a lane's weights for rows of up "
+               "to 8,192 columns before the wait, not only those of rows up to 2,560, and a "
+               "block whose tokens fill only its first tile of 8 runs a copy of the loops that "
+               "loads and multiplies that tile alone">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect", "::mlir::NVVM::NVVMDialect",

@@ -653,12 +653,24 @@ constexpr int64_t kMmaTokenTiles = 4;
 /// Warps a block of the tensor-core kernel: they split the columns of the same 16 rows and
 /// tokens, and warp w then finishes token tile w.
 constexpr int64_t kMmaWarps = kMmaTokenTiles;
-/// Chunks a warp loads ahead (all their loads first, then their mma).
-constexpr int64_t kMmaUnroll = 2;
-/// Weight words a lane of the tensor-core kernel loads before its wait for the kernel before it
-/// (dependent launch): its first chunks', at most this many (all of them for rows of up to 2,560
-/// columns in 4 warps).
-constexpr int64_t kMmaPrefetchWords = 32;
+/// How far ahead a warp of the tensor-core kernel loads.
+struct MmaSchedule {
+  /// Chunks a warp loads ahead (all their loads first, then their mma).
+  int64_t unroll;
+  /// Weight words a lane loads before its wait for the kernel before it (dependent launch): its
+  /// first chunks', at most this many.
+  int64_t prefetchWords;
+  /// Counts of token tiles holding tokens (fewer than kMmaTokenTiles) that get a copy of the
+  /// loops of their own, which loads and multiplies only those tiles.
+  SmallVector<int64_t> fewerTiles;
+};
+/// Prefill: 2 chunks ahead, 32 words before the wait (all of them for rows of up to 2,560
+/// columns in 4 warps), one copy of the loops. Loading more costs prefill 0.3-4%, and copies of
+/// the loops for fewer tiles 3.5% (docs/performance-gpu.md).
+MmaSchedule prefillSchedule() { return {2, 32, {}}; }
+/// Functions whose products take a few tokens (batch decode: one per sequence), which wait on
+/// latency like a single token: more ahead, and a copy of the loops for blocks of one tile.
+MmaSchedule fewTokensSchedule() { return {2, 64, {1}}; }
 
 /// Steps of 32 columns (the k of m16n8k32) in a chunk of the tensor-core kernel: 4 (128
 /// columns) where the columns allow, else 2; 0 where neither does (rows not in tiles of 16).
@@ -672,7 +684,7 @@ int64_t mmaSteps(const Matvec &mv) {
 /// with the trits (-1, 0, 1) as the s8 matrix A (16 rows) and the int8 activations as the s8
 /// matrix B (8 tokens); integer sums, so exact in any order. A block takes 16 rows and
 /// kMmaTokenTiles x 8 tokens, so a weight word is loaded once for 32 tokens; its warps split the
-/// columns (a quarter each, kMmaUnroll chunks at a time, their loads first), add up their sums in
+/// columns (a quarter each, a few chunks at a time, their loads first), add up their sums in
 /// shared memory, and warp w finishes token tile w.
 ///
 /// Which column each element of a fragment stands for is free, as long as A and B agree. In a
@@ -685,7 +697,7 @@ int64_t mmaSteps(const Matvec &mv) {
 /// the trit c - 1 as ((c | 0x80) - 1) ^ 0x80, which borrows from no other byte. Each lane then
 /// stores its 4 sums and runs the elementwise ops that follow (dequantize, ...) on them, one
 /// element at a time.
-void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
+void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule) {
   linalg::GenericOp op = mv.op;
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -776,7 +788,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
   };
   // Chunks `chunks` added to the sums `acc` (4 per token tile), with their weights when given
   // (loaded earlier), else loaded here. Every load of all of them first.
-  auto accumulate = [&](OpBuilder &lb, Location loc, ArrayRef<Value> chunks,
+  auto accumulate = [&](OpBuilder &lb, Location loc, int64_t tiles, ArrayRef<Value> chunks,
                         ArrayRef<Weights> given, ValueRange acc) {
     struct Loaded : Weights {
       SmallVector<SmallVector<Value>> tokenWords; // per tile, its 2 U activation words
@@ -786,7 +798,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
       Loaded l;
       Value column = columnOf(lb, loc, chunk);
       static_cast<Weights &>(l) = given.empty() ? loadChunkWeights(lb, loc, chunk) : given[i];
-      for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
+      for (int64_t j = 0; j < tiles; ++j) {
         SmallVector<Value> words;
         for (int64_t piece = 0; piece < chunkSteps / 2; ++piece) // 16 bytes each
           llvm::append_range(
@@ -808,7 +820,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
         SmallVector<Value> a{trits(lb, loc, l.low[u / 2], sh), trits(lb, loc, l.high[u / 2], sh),
                              trits(lb, loc, l.low[u / 2], sh + 1),
                              trits(lb, loc, l.high[u / 2], sh + 1)};
-        for (int64_t j = 0; j < kMmaTokenTiles; ++j) {
+        for (int64_t j = 0; j < tiles; ++j) {
           SmallVector<Value> bFrag{l.tokenWords[j][2 * u], l.tokenWords[j][2 * u + 1]};
           SmallVector<Value> next = mma(lb, loc, a, bFrag, ArrayRef(sums).slice(4 * j, 4));
           std::copy(next.begin(), next.end(), sums.begin() + 4 * j);
@@ -819,9 +831,9 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
   // This warp's quarter of the chunks. With dependent launch the weights of its first ones are
   // loaded before the wait for the kernel before this one, while that one still runs (a chunk
   // past the warp's end loads the last chunk's address and counts as trits 0: code 1 in every bit
-  // pair); then the others kMmaUnroll at a time, and the rest one by one. Without the early loads
-  // a batch of a few tokens, bound by latency like a single token, waited for each chunk's
-  // weights after the kernel before (docs/performance-gpu.md).
+  // pair); then the others `schedule.unroll` at a time, and the rest one by one. Without the
+  // early loads a batch of a few tokens, bound by latency like a single token, waited for each
+  // chunk's weights after the kernel before (docs/performance-gpu.md).
   int64_t chunks = mv.columns / chunkColumns, perWarp = (chunks + kMmaWarps - 1) / kMmaWarps;
   Value begin = arith::MinUIOp::create(
       b, loc, arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, perWarp)),
@@ -830,7 +842,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
       b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, perWarp)),
       indexConstant(b, loc, chunks));
   int64_t early =
-      dependentLaunch ? std::min<int64_t>(perWarp, kMmaPrefetchWords / (2 * chunkWords)) : 0;
+      dependentLaunch ? std::min<int64_t>(perWarp, schedule.prefetchWords / (2 * chunkWords)) : 0;
   SmallVector<Value> earlyChunks;
   SmallVector<Weights> earlyWeights;
   Value zeroTrits = i32Constant(b, loc, 0x55555555);
@@ -847,29 +859,57 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
   }
   if (dependentLaunch)
     NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
-  SmallVector<Value> sums(values, i32Constant(b, loc, 0));
-  for (int64_t i = 0; i < early; i += kMmaUnroll) {
-    int64_t n = std::min(kMmaUnroll, early - i);
-    sums = accumulate(b, loc, ArrayRef(earlyChunks).slice(i, n),
-                      ArrayRef(earlyWeights).slice(i, n), sums);
+  // The chunks' sums of the token tiles that hold tokens (the block's last tiles may hold none:
+  // a batch of 8 sequences fills one of its 4), in a copy of the loops for each count of them.
+  auto sumChunks = [&](OpBuilder &sb, Location loc, int64_t tiles) {
+    SmallVector<Value> sums(values, i32Constant(sb, loc, 0));
+    for (int64_t i = 0; i < early; i += schedule.unroll) {
+      int64_t n = std::min(schedule.unroll, early - i);
+      sums = accumulate(sb, loc, tiles, ArrayRef(earlyChunks).slice(i, n),
+                        ArrayRef(earlyWeights).slice(i, n), sums);
+    }
+    Value rest0 = arith::MinUIOp::create(
+        sb, loc, arith::AddIOp::create(sb, loc, begin, indexConstant(sb, loc, early)), end);
+    Value unroll = indexConstant(sb, loc, schedule.unroll);
+    Value mainEnd = unrolledEnd(sb, loc, rest0, end, unroll);
+    auto main = scf::ForOp::create(
+        sb, loc, rest0, mainEnd, unroll, sums,
+        [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
+          SmallVector<Value> group{chunk};
+          for (int64_t u = 1; u < schedule.unroll; ++u)
+            group.push_back(arith::AddIOp::create(lb, loc, chunk, indexConstant(lb, loc, u)));
+          scf::YieldOp::create(lb, loc, accumulate(lb, loc, tiles, group, {}, acc));
+        });
+    auto rest = scf::ForOp::create(
+        sb, loc, mainEnd, end, indexConstant(sb, loc, 1), main.getResults(),
+        [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
+          scf::YieldOp::create(lb, loc, accumulate(lb, loc, tiles, {chunk}, {}, acc));
+        });
+    return SmallVector<Value>(rest.getResults());
+  };
+  SmallVector<Value> summed;
+  if (schedule.fewerTiles.empty()) {
+    summed = sumChunks(b, loc, kMmaTokenTiles);
+  } else {
+    Value tilesHeld = arith::MinUIOp::create(
+        b, loc,
+        arith::DivUIOp::create(
+            b, loc,
+            arith::AddIOp::create(b, loc, arith::SubIOp::create(b, loc, tokens, firstToken),
+                                  indexConstant(b, loc, 7)),
+            indexConstant(b, loc, 8)),
+        indexConstant(b, loc, kMmaTokenTiles));
+    auto byTiles = scf::IndexSwitchOp::create(b, loc, SmallVector<Type>(values, b.getI32Type()),
+                                              tilesHeld, schedule.fewerTiles,
+                                              schedule.fewerTiles.size());
+    for (auto [i, k] : llvm::enumerate(schedule.fewerTiles)) {
+      OpBuilder cb = OpBuilder::atBlockEnd(&byTiles.getCaseRegions()[i].emplaceBlock());
+      scf::YieldOp::create(cb, loc, sumChunks(cb, loc, k));
+    }
+    OpBuilder db = OpBuilder::atBlockEnd(&byTiles.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(db, loc, sumChunks(db, loc, kMmaTokenTiles));
+    summed = byTiles.getResults();
   }
-  Value rest0 = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, early)), end);
-  Value unroll = indexConstant(b, loc, kMmaUnroll);
-  Value mainEnd = unrolledEnd(b, loc, rest0, end, unroll);
-  auto main = scf::ForOp::create(
-      b, loc, rest0, mainEnd, unroll, sums,
-      [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
-        SmallVector<Value> group{chunk};
-        for (int64_t u = 1; u < kMmaUnroll; ++u)
-          group.push_back(arith::AddIOp::create(lb, loc, chunk, indexConstant(lb, loc, u)));
-        scf::YieldOp::create(lb, loc, accumulate(lb, loc, group, {}, acc));
-      });
-  auto rest = scf::ForOp::create(
-      b, loc, mainEnd, end, indexConstant(b, loc, 1), main.getResults(),
-      [&](OpBuilder &lb, Location loc, Value chunk, ValueRange acc) {
-        scf::YieldOp::create(lb, loc, accumulate(lb, loc, {chunk}, {}, acc));
-      });
   // The warps' sums through shared memory: warp w adds up every warp's sums of token tile w.
   auto at = [&](OpBuilder &ab, Location loc, Value ofWarp, Value value) {
     return arith::AddIOp::create(
@@ -883,7 +923,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch) {
         lane);
   };
   for (int64_t v = 0; v < values; ++v)
-    memref::StoreOp::create(b, loc, rest.getResult(v), shared,
+    memref::StoreOp::create(b, loc, summed[v], shared,
                             ValueRange{at(b, loc, warp, indexConstant(b, loc, v))});
   gpu::BarrierOp::create(b, loc);
   Value tileValue = arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 4));
@@ -1157,7 +1197,9 @@ struct TernaryMatvecToGPUPass
         return signalPassFailure();
       for (const Matvec &mv : uses) {
         if (tensorCores && !oneToken(mv) && mmaSteps(mv) > 0) {
-          emitMmaKernel(mv, dependentLaunch);
+          auto func = mv.op->getParentOfType<func::FuncOp>();
+          bool few = func && llvm::is_contained(fewTokenFunctions, func.getSymName().str());
+          emitMmaKernel(mv, dependentLaunch, few ? fewTokensSchedule() : prefillSchedule());
           continue;
         }
         std::optional<Shape> shape;
