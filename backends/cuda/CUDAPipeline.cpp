@@ -117,7 +117,9 @@ void buildCUDAKernelPipeline(OpPassManager &pm, const CUDATarget &target) {
   if (usesDependentLaunch(target)) {
     pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUDependentLaunch());
     // sm_90 parts are H100/H200: 132 multiprocessors on the SXM boards.
-    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave());
+    mlir::tern::TernGPUOneWaveOptions oneWave;
+    oneWave.fewTokenFunctions = {std::string(kDecodeBatchFunction)};
+    pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUOneWave(oneWave));
   }
   pm.addPass(mlir::tern::createTernGPUVerifyHostCode());
   pm.addNestedPass<gpu::GPUModuleOp>(mlir::tern::createTernGPUExpandMath());

@@ -9,7 +9,9 @@
 #include "backends/cuda/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUONEWAVE
@@ -26,8 +28,40 @@ constexpr int64_t kThreadsPerMultiprocessor = 2048;
 constexpr int64_t kRegistersPerMultiprocessor = 65536;
 constexpr int64_t kMinRegistersPerThread = 40;
 
+/// In functions of few tokens a call, at least this many registers a thread: the tensor-core
+/// kernel of batch decode needs up to about 140 (its loops for one token tile and for four), and
+/// spills below 128.
+constexpr int64_t kMinFewTokenRegistersPerThread = 128;
+
 struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
   using TernGPUOneWaveBase::TernGPUOneWaveBase;
+
+  /// The blocks along x of `kernel` when it is launched only from few-token functions, always
+  /// with that constant x and a grid along y that counts blocks of tokens: one row of them holds
+  /// a batch of up to 32 sequences.
+  std::optional<int64_t> fewTokenRow(gpu::GPUFuncOp kernel) {
+    auto module = getOperation()->getParentOfType<ModuleOp>();
+    if (!module || fewTokenFunctions.empty())
+      return std::nullopt;
+    std::optional<int64_t> x;
+    bool all = true;
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      if (launch.getKernelModuleName() != getOperation().getSymName() ||
+          launch.getKernelName() != kernel.getName())
+        return;
+      auto func = launch->getParentOfType<func::FuncOp>();
+      std::optional<int64_t> size = getConstantIntValue(launch.getGridSizeX());
+      if (!func || !llvm::is_contained(fewTokenFunctions, func.getSymName().str()) || !size ||
+          (x && *x != *size)) {
+        all = false;
+        return;
+      }
+      x = size;
+    });
+    if (!all)
+      return std::nullopt;
+    return x;
+  }
 
   void runOnOperation() override {
     if (multiprocessors < 1) {
@@ -37,18 +71,30 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
       DenseI32ArrayAttr grid = kernel.getKnownGridSizeAttr();
       DenseI32ArrayAttr block = kernel.getKnownBlockSizeAttr();
-      if (!kernel.isKernel() || !grid || !block)
+      if (!kernel.isKernel() || !block)
         continue;
-      int64_t blocks = 1, threads = 1;
-      for (int32_t g : grid.asArrayRef())
-        blocks *= g;
+      int64_t blocks = 1, threads = 1, minRegisters = kMinRegistersPerThread;
+      if (grid) {
+        for (int32_t g : grid.asArrayRef())
+          blocks *= g;
+      } else if (std::optional<int64_t> row = fewTokenRow(kernel)) {
+        // Its blocks along x for one row along y, with registers for the tensor-core kernel's
+        // loops kept (fewer spill).
+        blocks = *row;
+        minRegisters = kMinFewTokenRegistersPerThread;
+      } else {
+        continue;
+      }
       for (int32_t t : block.asArrayRef())
         threads *= t;
       // One block per multiprocessor needs no budget; blocks that cannot all fit by threads
       // alone would only be starved of registers.
       int64_t perMultiprocessor = (blocks + multiprocessors - 1) / multiprocessors;
+      if (!grid)
+        perMultiprocessor =
+            std::min(perMultiprocessor, kRegistersPerMultiprocessor / (threads * minRegisters));
       if (perMultiprocessor < 2 || perMultiprocessor * threads > kThreadsPerMultiprocessor ||
-          kRegistersPerMultiprocessor / (perMultiprocessor * threads) < kMinRegistersPerThread)
+          kRegistersPerMultiprocessor / (perMultiprocessor * threads) < minRegisters)
         continue;
       kernel->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
                       IntegerAttr::get(IntegerType::get(&getContext(), 32), perMultiprocessor));

@@ -363,10 +363,22 @@ def TernGPUOneWave : Pass<"tern-gpu-one-wave", "::mlir::gpu::GPUModuleOp"> {
     65536 / (blocks per multiprocessor x threads per block). It leaves a
     kernel alone when that would exceed 2048 threads per multiprocessor or
     leave fewer than 40 registers per thread.
+
+    Kernels of batch decode have no known grid (its y counts blocks of
+    tokens). One that only `few-token-functions` launch, always with the
+    same constant grid x, is budgeted for that row of blocks, but for at most
+    as many blocks per multiprocessor as leave 128 registers per thread: the
+    tensor-core products of those functions (a loop for one token tile and
+    one for four) spill below that.
   }];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
-           "multiprocessors of the GPU compiled for (132: H100 and H200 SXM)">
+           "multiprocessors of the GPU compiled for (132: H100 and H200 SXM)">,
+    ListOption<"fewTokenFunctions", "few-token-functions", "std::string",
+               "functions whose launches take a few tokens (batch decode: one a sequence): a "
+               "kernel without a known grid that only they launch, always with the same "
+               "constant grid x, is budgeted for that many blocks (one row of blocks of tokens "
+               "along y), at most as many per multiprocessor as leave 128 registers a thread">
   ];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
 }

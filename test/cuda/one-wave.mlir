@@ -27,3 +27,65 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// RUN: tern-opt %s --split-input-file --pass-pipeline='builtin.module(gpu.module(tern-gpu-one-wave{multiprocessors=132 few-token-functions=tern_decode_batch}))' | FileCheck %s --check-prefix=FEW
+
+// -----
+
+// Kernels without a known grid: one that only batch decode launches, always with 480 blocks
+// along x (one row of blocks of tokens along y), is budgeted for 480 blocks, but at most 4 blocks
+// of 128 threads a multiprocessor, which leave 128 registers a thread. One that prefill launches
+// too, one launched with a grid x not known, and one launched with two different grids x get
+// nothing.
+// FEW-LABEL: gpu.func @batch
+// FEW-SAME: nvvm.minctasm = 4 : i32
+// FEW-LABEL: gpu.func @wide_batch
+// FEW-SAME: nvvm.minctasm = 2 : i32
+// FEW-LABEL: gpu.func @shared
+// FEW-NOT: nvvm.minctasm
+// FEW-LABEL: gpu.func @unknown_x
+// FEW-NOT: nvvm.minctasm
+// FEW-LABEL: gpu.func @two_sizes
+// FEW-NOT: nvvm.minctasm
+// FEW: gpu.return
+module attributes {gpu.container_module} {
+  func.func @tern_decode_batch(%n: index, %x: index) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %c256 = arith.constant 256 : index
+    %c480 = arith.constant 480 : index
+    %c240 = arith.constant 240 : index
+    gpu.launch_func @k::@batch blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
+    gpu.launch_func @k::@batch blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
+    gpu.launch_func @k::@wide_batch blocks in (%c480, %n, %c1) threads in (%c256, %c1, %c1)
+    gpu.launch_func @k::@shared blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
+    gpu.launch_func @k::@unknown_x blocks in (%x, %n, %c1) threads in (%c128, %c1, %c1)
+    gpu.launch_func @k::@two_sizes blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
+    gpu.launch_func @k::@two_sizes blocks in (%c240, %n, %c1) threads in (%c128, %c1, %c1)
+    return
+  }
+  func.func @tern_prefill(%n: index) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    %c480 = arith.constant 480 : index
+    gpu.launch_func @k::@shared blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
+    return
+  }
+  gpu.module @k {
+    gpu.func @batch() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      gpu.return
+    }
+    gpu.func @wide_batch() kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      gpu.return
+    }
+    gpu.func @shared() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      gpu.return
+    }
+    gpu.func @unknown_x() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      gpu.return
+    }
+    gpu.func @two_sizes() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      gpu.return
+    }
+  }
+}
