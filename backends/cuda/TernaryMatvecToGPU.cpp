@@ -663,14 +663,21 @@ struct MmaSchedule {
   /// Counts of token tiles holding tokens (fewer than kMmaTokenTiles) that get a copy of the
   /// loops of their own, which loads and multiplies only those tiles.
   SmallVector<int64_t> fewerTiles;
+  /// Tiles of 16 rows a block takes (each warp multiplies every activation fragment it loads
+  /// with all of them): activations read from L2 once for this many row tiles.
+  int64_t rowTiles = 1;
 };
 /// Prefill: 2 chunks ahead, 32 words before the wait (all of them for rows of up to 2,560
-/// columns in 4 warps), one copy of the loops. Loading more costs prefill 0.3-4%, and copies of
-/// the loops for fewer tiles 3.5% (docs/performance-gpu.md).
-MmaSchedule prefillSchedule() { return {2, 32, {}}; }
+/// columns in 4 warps), one copy of the loops, blocks of 2 row tiles (32 rows) where the rows
+/// allow. Loading more costs prefill 0.3-4%, copies of the loops for fewer tiles 3.5%; 2 row
+/// tiles (half the activations read from L2) gained 8-11% over 1, and 4 lost 9% (about 175
+/// registers a thread: 2 blocks a multiprocessor) (H200, 2.7B shape; docs/performance-gpu.md).
+MmaSchedule prefillSchedule() { return {2, 32, {}, 2}; }
 /// Functions whose products take a few tokens (batch decode: one per sequence), which wait on
-/// latency like a single token: more ahead, and a copy of the loops for blocks of one tile.
-MmaSchedule fewTokensSchedule() { return {2, 64, {1}}; }
+/// latency like a single token: more ahead, a copy of the loops for blocks of one tile, and
+/// blocks of one row tile: with 2 (half the blocks) a batch of 8 lost 3%, while 16 and 32 gained
+/// 2-5%.
+MmaSchedule fewTokensSchedule() { return {2, 64, {1}, 1}; }
 
 /// Steps of 32 columns (the k of m16n8k32) in a chunk of the tensor-core kernel: 4 (128
 /// columns) where the columns allow, else 2; 0 where neither does (rows not in tiles of 16).
@@ -705,14 +712,15 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
   Value q = operands.q, w = operands.w, out = operands.out, tokens = operands.tokens;
   std::optional<Value> initial = operands.initial;
   int64_t tokensPerBlock = kMmaTokenTiles * 8, values = kMmaTokenTiles * 4;
+  int64_t rowTiles = schedule.rowTiles, allValues = rowTiles * values;
   Value blocksY = arith::DivUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, tokens, indexConstant(b, loc, tokensPerBlock - 1)),
       indexConstant(b, loc, tokensPerBlock));
-  Value blocksX = indexConstant(b, loc, mv.rows / 16);
-  // Each warp's sums, [warp][value][lane], for the other warps to add up.
+  Value blocksX = indexConstant(b, loc, mv.rows / (16 * rowTiles));
+  // Each warp's sums, [warp][row tile x value][lane], for the other warps to add up.
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto partials =
-      MemRefType::get({kMmaWarps * values * kWarpSize}, b.getI32Type(), AffineMap(), workgroup);
+      MemRefType::get({kMmaWarps * allValues * kWarpSize}, b.getI32Type(), AffineMap(), workgroup);
   gpu::LaunchOp launch =
       createLaunch(b, loc, blocksX, blocksY, kMmaWarps * kWarpSize, TypeRange{partials});
   Value shared = launch.getWorkgroupAttributions()[0];
@@ -722,17 +730,24 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
   Value warp = arith::DivUIOp::create(b, loc, tid, indexConstant(b, loc, kWarpSize));
   Value group = arith::DivUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
   Value inGroup = arith::RemUIOp::create(b, loc, lane, indexConstant(b, loc, 4));
-  // This lane's rows of the tile (fragments a0/a2 and a1/a3; sums c0/c1 and c2/c3): rows 16 bx +
-  // lane / 4 and 8 more; for a product whose halves are combined next (the GLU of gate_proj), rows
-  // 8 bx + lane / 4 of the first half and the same of the second, so that each lane holds both.
+  // This lane's rows of row tile r (fragments a0/a2 and a1/a3; sums c0/c1 and c2/c3): rows
+  // 16 (R bx + r) + lane / 4 and 8 more; for a product whose halves are combined next (the GLU of
+  // gate_proj), rows 8 (R bx + r) + lane / 4 of the first half and the same of the second, so that
+  // each lane holds both.
   Value halvesBuffer;
   linalg::GenericOp halves = findHalvesConsumer(op, out, &halvesBuffer);
-  int64_t half = mv.rows / 2;
-  Value rowLow = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, halves ? 8 : 16)),
-      group);
-  Value rowHigh = arith::AddIOp::create(b, loc, rowLow, indexConstant(b, loc, halves ? half : 8));
+  int64_t half = mv.rows / 2, tileRows = halves ? 8 : 16;
+  SmallVector<Value> rowLow, rowHigh;
+  for (int64_t r = 0; r < rowTiles; ++r) {
+    Value tile = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x, indexConstant(b, loc, rowTiles)),
+        indexConstant(b, loc, r));
+    rowLow.push_back(arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, tile, indexConstant(b, loc, tileRows)), group));
+    rowHigh.push_back(
+        arith::AddIOp::create(b, loc, rowLow.back(), indexConstant(b, loc, halves ? half : 8)));
+  }
   Value firstToken =
       arith::MulIOp::create(b, loc, launch.getBlockIds().y, indexConstant(b, loc, tokensPerBlock));
   Value lastToken = arith::SubIOp::create(b, loc, tokens, indexConstant(b, loc, 1));
@@ -778,15 +793,20 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
         arith::MulIOp::create(lb, loc, inGroup, indexConstant(lb, loc, 8 * chunkSteps)));
   };
   struct Weights {
-    SmallVector<Value> low, high; // the lane's words of its two rows
+    // The lane's words of its two rows of each row tile: low then high, tile by tile.
+    SmallVector<SmallVector<Value>> rows;
   };
   auto loadChunkWeights = [&](OpBuilder &lb, Location loc, Value chunk) {
     Value wColumn =
         arith::DivUIOp::create(lb, loc, columnOf(lb, loc, chunk), indexConstant(lb, loc, 4));
-    return Weights{loadWords(lb, loc, w, ValueRange{rowLow, wColumn}, chunkWords),
-                   loadWords(lb, loc, w, ValueRange{rowHigh, wColumn}, chunkWords)};
+    Weights loaded;
+    for (int64_t r = 0; r < rowTiles; ++r)
+      for (Value row : {rowLow[r], rowHigh[r]})
+        loaded.rows.push_back(loadWords(lb, loc, w, ValueRange{row, wColumn}, chunkWords));
+    return loaded;
   };
-  // Chunks `chunks` added to the sums `acc` (4 per token tile), with their weights when given
+  // Chunks `chunks` added to the sums `acc` (4 per token tile of each row tile, row tile by row
+  // tile), with their weights when given
   // (loaded earlier), else loaded here. Every load of all of them first.
   auto accumulate = [&](OpBuilder &lb, Location loc, int64_t tiles, ArrayRef<Value> chunks,
                         ArrayRef<Weights> given, ValueRange acc) {
@@ -817,13 +837,16 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
         // Columns 8u..8u+3 (a0, a1) and 8u+4..8u+7 (a2, a3) of the lane's: bit pairs 2 (u % 2)
         // and 2 (u % 2) + 1 of word u / 2.
         int64_t sh = 2 * (u % 2);
-        SmallVector<Value> a{trits(lb, loc, l.low[u / 2], sh), trits(lb, loc, l.high[u / 2], sh),
-                             trits(lb, loc, l.low[u / 2], sh + 1),
-                             trits(lb, loc, l.high[u / 2], sh + 1)};
-        for (int64_t j = 0; j < tiles; ++j) {
-          SmallVector<Value> bFrag{l.tokenWords[j][2 * u], l.tokenWords[j][2 * u + 1]};
-          SmallVector<Value> next = mma(lb, loc, a, bFrag, ArrayRef(sums).slice(4 * j, 4));
-          std::copy(next.begin(), next.end(), sums.begin() + 4 * j);
+        for (int64_t r = 0; r < rowTiles; ++r) {
+          Value low = l.rows[2 * r][u / 2], high = l.rows[2 * r + 1][u / 2];
+          SmallVector<Value> a{trits(lb, loc, low, sh), trits(lb, loc, high, sh),
+                               trits(lb, loc, low, sh + 1), trits(lb, loc, high, sh + 1)};
+          for (int64_t j = 0; j < tiles; ++j) {
+            SmallVector<Value> bFrag{l.tokenWords[j][2 * u], l.tokenWords[j][2 * u + 1]};
+            int64_t at = r * values + 4 * j;
+            SmallVector<Value> next = mma(lb, loc, a, bFrag, ArrayRef(sums).slice(at, 4));
+            std::copy(next.begin(), next.end(), sums.begin() + at);
+          }
         }
       }
     return sums;
@@ -842,7 +865,9 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
       b, loc, arith::AddIOp::create(b, loc, begin, indexConstant(b, loc, perWarp)),
       indexConstant(b, loc, chunks));
   int64_t early =
-      dependentLaunch ? std::min<int64_t>(perWarp, schedule.prefetchWords / (2 * chunkWords)) : 0;
+      dependentLaunch
+          ? std::min<int64_t>(perWarp, schedule.prefetchWords / (2 * rowTiles * chunkWords))
+          : 0;
   SmallVector<Value> earlyChunks;
   SmallVector<Weights> earlyWeights;
   Value zeroTrits = i32Constant(b, loc, 0x55555555);
@@ -851,8 +876,8 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
     Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, chunk, end);
     chunk = arith::MinUIOp::create(b, loc, chunk, indexConstant(b, loc, chunks - 1));
     Weights loaded = loadChunkWeights(b, loc, chunk);
-    for (SmallVector<Value> *words : {&loaded.low, &loaded.high})
-      for (Value &word : *words)
+    for (SmallVector<Value> &words : loaded.rows)
+      for (Value &word : words)
         word = arith::SelectOp::create(b, loc, inRange, word, zeroTrits);
     earlyChunks.push_back(chunk);
     earlyWeights.push_back(std::move(loaded));
@@ -862,7 +887,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
   // The chunks' sums of the token tiles that hold tokens (the block's last tiles may hold none:
   // a batch of 8 sequences fills one of its 4), in a copy of the loops for each count of them.
   auto sumChunks = [&](OpBuilder &sb, Location loc, int64_t tiles) {
-    SmallVector<Value> sums(values, i32Constant(sb, loc, 0));
+    SmallVector<Value> sums(allValues, i32Constant(sb, loc, 0));
     for (int64_t i = 0; i < early; i += schedule.unroll) {
       int64_t n = std::min(schedule.unroll, early - i);
       sums = accumulate(sb, loc, tiles, ArrayRef(earlyChunks).slice(i, n),
@@ -899,7 +924,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
                                   indexConstant(b, loc, 7)),
             indexConstant(b, loc, 8)),
         indexConstant(b, loc, kMmaTokenTiles));
-    auto byTiles = scf::IndexSwitchOp::create(b, loc, SmallVector<Type>(values, b.getI32Type()),
+    auto byTiles = scf::IndexSwitchOp::create(b, loc, SmallVector<Type>(allValues, b.getI32Type()),
                                               tilesHeld, schedule.fewerTiles,
                                               schedule.fewerTiles.size());
     for (auto [i, k] : llvm::enumerate(schedule.fewerTiles)) {
@@ -910,26 +935,28 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
     scf::YieldOp::create(db, loc, sumChunks(db, loc, kMmaTokenTiles));
     summed = byTiles.getResults();
   }
-  // The warps' sums through shared memory: warp w adds up every warp's sums of token tile w.
+  // The warps' sums through shared memory: warp w adds up every warp's sums of token tile w, in
+  // every row tile.
   auto at = [&](OpBuilder &ab, Location loc, Value ofWarp, Value value) {
     return arith::AddIOp::create(
         ab, loc,
         arith::MulIOp::create(
             ab, loc,
             arith::AddIOp::create(
-                ab, loc, arith::MulIOp::create(ab, loc, ofWarp, indexConstant(ab, loc, values)),
+                ab, loc, arith::MulIOp::create(ab, loc, ofWarp, indexConstant(ab, loc, allValues)),
                 value),
             indexConstant(ab, loc, kWarpSize)),
         lane);
   };
-  for (int64_t v = 0; v < values; ++v)
+  for (int64_t v = 0; v < allValues; ++v)
     memref::StoreOp::create(b, loc, summed[v], shared,
                             ValueRange{at(b, loc, warp, indexConstant(b, loc, v))});
   gpu::BarrierOp::create(b, loc);
   Value tileValue = arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 4));
-  SmallVector<Value> total;
-  for (int64_t v = 0; v < 4; ++v) {
-    Value value = arith::AddIOp::create(b, loc, tileValue, indexConstant(b, loc, v));
+  SmallVector<Value> total; // 4 a row tile
+  for (int64_t v = 0; v < 4 * rowTiles; ++v) {
+    Value value =
+        arith::AddIOp::create(b, loc, tileValue, indexConstant(b, loc, v / 4 * values + v % 4));
     Value sum;
     for (int64_t other = 0; other < kMmaWarps; ++other) {
       Value part = memref::LoadOp::create(
@@ -938,10 +965,11 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
     }
     total.push_back(sum);
   }
-  // Sum c of the warp's token tile: row rowLow (c < 2) or rowHigh, token
+  // Sum c of the warp's token tile in row tile r: row rowLow[r] (c < 2) or rowHigh[r], token
   // firstToken + 8 warp + 2 (lane % 4) + c % 2.
   struct Element {
     Value row, token, sum;
+    Value low; // rowLow of its row tile: with halves, the row of the first half
   };
   SmallVector<Element> elements;
   Value pairToken = arith::AddIOp::create(
@@ -950,10 +978,12 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
                             arith::MulIOp::create(b, loc, warp, indexConstant(b, loc, 8))),
       arith::MulIOp::create(b, loc, inGroup, indexConstant(b, loc, 2)));
   // With halves, the elements of one token side by side: its low then its high half.
-  for (int64_t c : halves ? SmallVector<int64_t>{0, 2, 1, 3} : SmallVector<int64_t>{0, 1, 2, 3}) {
-    Value token = arith::AddIOp::create(b, loc, pairToken, indexConstant(b, loc, c % 2));
-    elements.push_back({c < 2 ? rowLow : rowHigh, token, total[c]});
-  }
+  for (int64_t r = 0; r < rowTiles; ++r)
+    for (int64_t c :
+         halves ? SmallVector<int64_t>{0, 2, 1, 3} : SmallVector<int64_t>{0, 1, 2, 3}) {
+      Value token = arith::AddIOp::create(b, loc, pairToken, indexConstant(b, loc, c % 2));
+      elements.push_back({c < 2 ? rowLow[r] : rowHigh[r], token, total[4 * r + c], rowLow[r]});
+    }
   auto present = [&](OpBuilder &pb, Location loc, const Element &e) {
     return arith::CmpIOp::create(pb, loc, arith::CmpIPredicate::ult, e.token, tokens);
   };
@@ -997,6 +1027,8 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
                                             indexConstant(lb, loc, k));
           e.row = arith::SelectOp::create(lb, loc, isK, elements[k].row, e.row);
           e.token = arith::SelectOp::create(lb, loc, isK, elements[k].token, e.token);
+          if (rowTiles > 1)
+            e.low = arith::SelectOp::create(lb, loc, isK, elements[k].low, e.low);
           if (initial)
             stored = arith::SelectOp::create(lb, loc, isK, startedAt[k], stored);
         }
@@ -1018,7 +1050,7 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
                 arith::AndIOp::create(ib, loc, i, indexConstant(ib, loc, 1)),
                 indexConstant(ib, loc, 1));
             fuseHalvesConsumer(ib, loc, launch, halves, low[0], chain.value,
-                               ValueRange{e.token, rowLow}, isHigh);
+                               ValueRange{e.token, e.low}, isHigh);
           }
           // (Without results the region already ends in its yield.)
           if (combine)
@@ -1199,7 +1231,10 @@ struct TernaryMatvecToGPUPass
         if (tensorCores && !oneToken(mv) && mmaSteps(mv) > 0) {
           auto func = mv.op->getParentOfType<func::FuncOp>();
           bool few = func && llvm::is_contained(fewTokenFunctions, func.getSymName().str());
-          emitMmaKernel(mv, dependentLaunch, few ? fewTokensSchedule() : prefillSchedule());
+          MmaSchedule schedule = few ? fewTokensSchedule() : prefillSchedule();
+          if (mv.rows % (16 * schedule.rowTiles) != 0)
+            schedule.rowTiles = 1;
+          emitMmaKernel(mv, dependentLaunch, schedule);
           continue;
         }
         std::optional<Shape> shape;

@@ -3,8 +3,9 @@
 // RUN:   | FileCheck %s --check-prefix=DL
 
 // A product of several tokens (prefill, batch decode) whose rows are a multiple of 16 and columns
-// of 64 runs on the tensor cores. A block of 4 warps takes 16 rows and 32 tokens (grid y = the
-// token count divided by 32, rounded up); its warps split the chunks of 128 columns (4 steps of
+// of 64 runs on the tensor cores. A block of 4 warps takes 16 rows (here; in prefill 32 where the
+// rows allow, @halves below) and 32 tokens (grid y = the token count divided by 32, rounded up);
+// its warps split the chunks of 128 columns (4 steps of
 // 32, the k of m16n8k32), 2 chunks at a time with every load first: per chunk two words (32 trits)
 // of each of the lane's two rows (rows lane / 4 and lane / 4 + 8), and the 32 activations of the
 // same columns (two 16-byte loads) of its token in each of the 4 tiles of 8 tokens; then per step
@@ -123,20 +124,36 @@ module {
 // -----
 
 // A product whose two halves of rows are combined next (the GLU of gate_proj), here of a prefill's
-// dynamic token count: a block takes rows 8 bx + lane / 4 of the first half and the same of the
-// second (16 rows: the block's 16 rows are 8 of each half), so that each lane holds the sums of
-// both halves of a token; the loop over its 4 sums takes a token's low half, then its high half,
-// carrying the low half's value (after the elementwise ops that follow the product) to the high
-// half's turn, which combines the two and stores the result.
+// dynamic token count, with rows a multiple of 32: a block takes 2 row tiles (prefill), so that
+// each activation fragment a warp loads goes into the mma.sync of both (8 per step, 32 sums a
+// lane). Row tile r of block bx holds rows 8 (2 bx + r) + lane / 4 of the first half and the same
+// of the second, so that each lane holds the sums of both halves of a token; the loop over its 8
+// sums (4 a row tile) takes a token's low half, then its high half, carrying the low half's value
+// (after the elementwise ops that follow the product) to the high half's turn, which combines the
+// two and stores the result at the row of its row tile's first half.
 // CHECK-LABEL: func.func @halves
-// CHECK: gpu.launch
+// CHECK: gpu.launch {{.*}} workgroup(%{{.*}} : memref<4096xi32, #gpu.address_space<workgroup>>)
 // CHECK: %[[GROUP:.*]] = arith.divui %{{.*}}, %c4
-// CHECK: %[[BASE:.*]] = arith.muli %{{.*}}, %c8
-// CHECK: %[[LOW:.*]] = arith.addi %[[BASE]], %[[GROUP]]
-// CHECK: %[[HIGH:.*]] = arith.addi %[[LOW]], %c16
-// CHECK: scf.for %[[E:.*]] = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args(%[[PREV:.*]] = %cst{{.*}}) -> (f32)
-// CHECK-COUNT-2: arith.select {{.*}} : i32
-// CHECK: %[[SUM:.*]] = arith.select {{.*}} : i32
+// CHECK: %[[BASE0:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: %[[LOW0:.*]] = arith.addi %[[BASE0]], %[[GROUP]]
+// CHECK: %[[HIGH0:.*]] = arith.addi %[[LOW0]], %c16
+// CHECK: %[[BASE1:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: %[[LOW1:.*]] = arith.addi %[[BASE1]], %[[GROUP]]
+// CHECK: %[[HIGH1:.*]] = arith.addi %[[LOW1]], %c16
+// CHECK: %{{.*}}:32 = scf.for
+// CHECK-COUNT-64: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: scf.yield
+// CHECK: scf.for %[[E:.*]] = %c0{{.*}} to %c8{{.*}} step %c1{{.*}} iter_args(%[[PREV:.*]] = %cst{{.*}}) -> (f32)
+// CHECK: %[[IS4:.*]] = arith.cmpi eq, %[[E]], %c4
+// CHECK-NEXT: arith.select %[[IS4]], %[[LOW1]]
+// CHECK-NEXT: arith.select
+// CHECK-NEXT: arith.select %[[IS4]], %[[LOW1]]
+// CHECK: %[[IS7:.*]] = arith.cmpi eq, %[[E]], %c7
+// CHECK-NEXT: arith.select %[[IS7]], %[[HIGH1]]
+// CHECK-NEXT: arith.select
+// CHECK-NEXT: %[[L:.*]] = arith.select %[[IS7]], %[[LOW1]]
+// CHECK-NEXT: %[[SUM:.*]] = arith.select {{.*}} : i32
 // CHECK: %[[IF:.*]] = scf.if %{{.*}} -> (f32)
 // CHECK-NOT: memref.load
 // CHECK: %[[F:.*]] = arith.sitofp %[[SUM]] : i32 to f32
@@ -145,7 +162,7 @@ module {
 // CHECK: %[[ISHIGH:.*]] = arith.cmpi eq, %[[BIT]], %c1
 // CHECK: %[[GLU:.*]] = arith.mulf %[[PREV]], %[[Y]]
 // CHECK: scf.if %[[ISHIGH]]
-// CHECK: memref.store %[[GLU]], %arg3[%{{.*}}, %[[LOW]]]
+// CHECK: memref.store %[[GLU]], %arg3[%{{.*}}, %[[L]]]
 // CHECK: scf.yield %[[Y]]
 // CHECK: } else {
 // CHECK: scf.yield %[[PREV]]
