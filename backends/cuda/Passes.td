@@ -366,10 +366,9 @@ def TernGPUOneWave : Pass<"tern-gpu-one-wave", "::mlir::gpu::GPUModuleOp"> {
 
     Kernels of batch decode have no known grid (its y counts blocks of
     tokens). One that only `few-token-functions` launch, always with the
-    same constant grid x, is budgeted for that row of blocks, but for at most
-    as many blocks per multiprocessor as leave 128 registers per thread: the
-    tensor-core products of those functions (a loop for one token tile and
-    one for four) spill below that.
+    same constant grid x, is budgeted for that row of blocks when that leaves
+    at least 128 registers per thread: the tensor-core products of those
+    functions (a loop for one token tile and one for four) spill below that.
   }];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
@@ -378,7 +377,7 @@ def TernGPUOneWave : Pass<"tern-gpu-one-wave", "::mlir::gpu::GPUModuleOp"> {
                "functions whose launches take a few tokens (batch decode: one a sequence): a "
                "kernel without a known grid that only they launch, always with the same "
                "constant grid x, is budgeted for that many blocks (one row of blocks of tokens "
-               "along y), at most as many per multiprocessor as leave 128 registers a thread">
+               "along y) where that leaves 128 registers a thread">
   ];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
 }

@@ -33,14 +33,17 @@ gpu.module @kernels {
 // -----
 
 // Kernels without a known grid: one that only batch decode launches, always with 480 blocks
-// along x (one row of blocks of tokens along y), is budgeted for 480 blocks, but at most 4 blocks
-// of 128 threads a multiprocessor, which leave 128 registers a thread. One that prefill launches
-// too, one launched with a grid x not known, and one launched with two different grids x get
-// nothing.
+// along x (one row of blocks of tokens along y), is budgeted for 480 blocks: 4 blocks of 128
+// threads a multiprocessor, which leave 128 registers a thread. The same row of blocks of 256
+// threads (64 registers) and a row of 864 blocks of 128 threads (7 a multiprocessor, 73
+// registers) would leave fewer than 128, and get nothing, as do one that prefill launches too,
+// one launched with a grid x not known, and one launched with two different grids x.
 // FEW-LABEL: gpu.func @batch
 // FEW-SAME: nvvm.minctasm = 4 : i32
 // FEW-LABEL: gpu.func @wide_batch
-// FEW-SAME: nvvm.minctasm = 2 : i32
+// FEW-NOT: nvvm.minctasm
+// FEW-LABEL: gpu.func @two_waves
+// FEW-NOT: nvvm.minctasm
 // FEW-LABEL: gpu.func @shared
 // FEW-NOT: nvvm.minctasm
 // FEW-LABEL: gpu.func @unknown_x
@@ -55,9 +58,11 @@ module attributes {gpu.container_module} {
     %c256 = arith.constant 256 : index
     %c480 = arith.constant 480 : index
     %c240 = arith.constant 240 : index
+    %c864 = arith.constant 864 : index
     gpu.launch_func @k::@batch blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
     gpu.launch_func @k::@batch blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
     gpu.launch_func @k::@wide_batch blocks in (%c480, %n, %c1) threads in (%c256, %c1, %c1)
+    gpu.launch_func @k::@two_waves blocks in (%c864, %n, %c1) threads in (%c128, %c1, %c1)
     gpu.launch_func @k::@shared blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
     gpu.launch_func @k::@unknown_x blocks in (%x, %n, %c1) threads in (%c128, %c1, %c1)
     gpu.launch_func @k::@two_sizes blocks in (%c480, %n, %c1) threads in (%c128, %c1, %c1)
@@ -76,6 +81,9 @@ module attributes {gpu.container_module} {
       gpu.return
     }
     gpu.func @wide_batch() kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      gpu.return
+    }
+    gpu.func @two_waves() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
       gpu.return
     }
     gpu.func @shared() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
