@@ -12,6 +12,10 @@ jobs=${TERN_JOBS:-2}
 # The same compiler cache as scripts/build.sh.
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/tern-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths under the clone hashed relative to it, and not the build directory (the sanitizer build's
+# -g1): a fresh clone elsewhere (CI clones into a new directory) then hits the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 cd "$root"
 start=$(date +%s)
 times=""
