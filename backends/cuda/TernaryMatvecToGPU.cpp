@@ -806,8 +806,8 @@ void emitMmaKernel(const Matvec &mv, bool dependentLaunch, MmaSchedule schedule)
     return loaded;
   };
   // Chunks `chunks` added to the sums `acc` (4 per token tile of each row tile, row tile by row
-  // tile), with their weights when given
-  // (loaded earlier), else loaded here. Every load of all of them first.
+  // tile), with their weights when given (loaded earlier), else loaded here. Every load of all of
+  // them first.
   auto accumulate = [&](OpBuilder &lb, Location loc, int64_t tiles, ArrayRef<Value> chunks,
                         ArrayRef<Weights> given, ValueRange acc) {
     struct Loaded : Weights {
