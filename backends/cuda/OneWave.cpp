@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUONEWAVE
@@ -36,31 +37,25 @@ constexpr int64_t kMinFewTokenRegistersPerThread = 128;
 struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
   using TernGPUOneWaveBase::TernGPUOneWaveBase;
 
-  /// The blocks along x of `kernel` when it is launched only from few-token functions, always
-  /// with that constant x and a grid along y that counts blocks of tokens: one row of them holds
-  /// a batch of up to 32 sequences.
-  std::optional<int64_t> fewTokenRow(gpu::GPUFuncOp kernel) {
+  /// For each kernel of this module launched only from few-token functions, always with the same
+  /// constant grid x, that x (a grid along y then counts blocks of tokens: one row of them holds a
+  /// batch of up to 32 sequences); std::nullopt for a kernel launched any other way too.
+  llvm::StringMap<std::optional<int64_t>> fewTokenRows() {
+    llvm::StringMap<std::optional<int64_t>> rows;
     auto module = getOperation()->getParentOfType<ModuleOp>();
     if (!module || fewTokenFunctions.empty())
-      return std::nullopt;
-    std::optional<int64_t> x;
-    bool all = true;
+      return rows;
     module.walk([&](gpu::LaunchFuncOp launch) {
-      if (launch.getKernelModuleName() != getOperation().getSymName() ||
-          launch.getKernelName() != kernel.getName())
+      if (launch.getKernelModuleName() != getOperation().getSymName())
         return;
       auto func = launch->getParentOfType<func::FuncOp>();
       std::optional<int64_t> size = getConstantIntValue(launch.getGridSizeX());
+      auto [it, first] = rows.try_emplace(launch.getKernelName(), size);
       if (!func || !llvm::is_contained(fewTokenFunctions, func.getSymName().str()) || !size ||
-          (x && *x != *size)) {
-        all = false;
-        return;
-      }
-      x = size;
+          it->second != size)
+        it->second = std::nullopt;
     });
-    if (!all)
-      return std::nullopt;
-    return x;
+    return rows;
   }
 
   void runOnOperation() override {
@@ -68,6 +63,7 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
       getOperation().emitError("tern-gpu-one-wave: multiprocessors must be at least 1");
       return signalPassFailure();
     }
+    llvm::StringMap<std::optional<int64_t>> rows = fewTokenRows();
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
       DenseI32ArrayAttr grid = kernel.getKnownGridSizeAttr();
       DenseI32ArrayAttr block = kernel.getKnownBlockSizeAttr();
@@ -77,7 +73,7 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
       if (grid) {
         for (int32_t g : grid.asArrayRef())
           blocks *= g;
-      } else if (std::optional<int64_t> row = fewTokenRow(kernel)) {
+      } else if (std::optional<int64_t> row = rows.lookup(kernel.getName())) {
         // Its blocks along x for one row along y, with registers for the tensor-core kernel's
         // loops kept (fewer spill).
         blocks = *row;
