@@ -4,6 +4,22 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TernCanonicalizeGlobals : Pass<"tern-canonicalize-globals", "::mlir::ModuleOp"> {
+  let summary = "Order and name constant globals by what they hold";
+  let description = [{
+    Runs right after one-shot bufferization, which names the constant
+    globals it creates `__constant_<shape>[_<n>]` and places them in the
+    order it visits the functions: with function boundaries that order
+    comes from a pointer-keyed map (fixed upstream after LLVM 22), so the
+    same model compiled to different artifacts from one run to the next.
+    The private constant globals named so are placed, and renamed in the
+    same scheme, in the order of what they hold: resource-backed values (the
+    checkpoint's tensors) by resource key, then the others by their printed
+    type and value. Their uses follow the new names.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def TernExternalizeWeights : Pass<"tern-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Move constant weights out of the code into the artifact's weights section";
   let description = [{
