@@ -56,16 +56,13 @@ struct CanonicalizeGlobalsPass
     : mlir::tern::impl::TernCanonicalizeGlobalsBase<CanonicalizeGlobalsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<memref::GlobalOp> globals;
+    SmallVector<std::pair<std::pair<int, std::string>, memref::GlobalOp>> keyed;
     for (auto global : module.getOps<memref::GlobalOp>())
       if (global.getSymName().starts_with(kPrefix) && global.getConstant() &&
           global.getInitialValue() && global.isPrivate() && global.getType().hasStaticShape())
-        globals.push_back(global);
-    if (globals.empty())
+        keyed.push_back({keyOf(global), global});
+    if (keyed.empty())
       return;
-    SmallVector<std::pair<std::pair<int, std::string>, memref::GlobalOp>> keyed;
-    for (memref::GlobalOp global : globals)
-      keyed.push_back({keyOf(global), global});
     llvm::stable_sort(keyed, [](const auto &a, const auto &b) { return a.first < b.first; });
 
     // In that order at the top of the module, named in that order; every reference follows in
