@@ -1,5 +1,5 @@
 # -*- Python -*-
-# The tern lit suite. Optional features (a GPU, qemu, ptxas, numpy, the HLS
+# The tern lit suite. Optional features (a GPU, qemu, ptxas, nvcc, numpy, the HLS
 # vendor headers) are probed here and tests that need them say `REQUIRES:`.
 import os
 import shutil
@@ -85,6 +85,14 @@ if not os.path.exists(ptxas):
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# nvcc, to keep bench/gpu's CUDA sources compiling (they run by hand on a GPU machine).
+nvcc = "/usr/local/cuda/bin/nvcc"
+if not os.path.exists(nvcc):
+    nvcc = shutil.which("nvcc")
+if nvcc:
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))
 
 # A C compiler, for test/cuda's stand-in CUDA driver (fake_libcuda.c).
 cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
