@@ -33,7 +33,8 @@
 // (trits only). --plain: stream order instead of dependent launch; --skip MASK: parts switched off
 // (1 the weights' copies, 2 the partials, 4 the quantization, 8 the products, 16 the epilogues);
 // --stamps: when thread 0 of every block of layer 16's kernels reached each stage. -DFAST=1: the
-// scalar chains with approximate instructions (tern uses IEEE division and square root).
+// scalar chains with approximate instructions (tern uses IEEE division and square root);
+// -DCONTIGUOUS=1: each block's rows consecutive (by default spread: row slot * blocks + block).
 //
 //   nvcc -O3 -std=c++17 -arch=sm_90 [-DFAST=1] -o layer_partials bench/gpu/layer_partials.cu
 //   ./layer_partials [--plain] [--skip MASK] [--stamps]
@@ -163,6 +164,9 @@ __device__ __forceinline__ int8_t quantize(float y, float sx) {
 #ifndef FAST
 #define FAST 0
 #endif
+#ifndef CONTIGUOUS
+#define CONTIGUOUS 0
+#endif
 __device__ __forceinline__ float divide(float a, float b) { return FAST ? __fdividef(a, b) : a / b; }
 __device__ __forceinline__ float overSqrt(float a, float b) {  // a / sqrt(b)
   return FAST ? a * rsqrtf(b) : a / sqrtf(b);
@@ -223,7 +227,9 @@ __global__ __launch_bounds__(kThreads, 2) void layerKernel(Layer L) {
   // Lane j of a warp handles the epilogue of the warp's unit j.
   const int mySlot = warp + lane * kWarps;
   const bool epilogue = lane < S::unitsPerWarp && mySlot < slots && !(gSkip & kSkipEpilogue);
-  const int unit = mySlot * blocks + b;
+  // Unit of a slot: -DCONTIGUOUS=1 gives a block consecutive units (its outputs one run of
+  // memory); by default they are spread, u = slot * blocks + block.
+  const int unit = CONTIGUOUS ? firstSlot + mySlot : mySlot * blocks + b;
   float c0 = 0.f, c1 = 0.f, c2 = 0.f, c3 = 0.f;
   if (epilogue) {
     if (K == kIfg) c0 = L.n.lb[unit], c1 = L.n.wgn[unit], c2 = L.n.wbo[unit];
