@@ -79,20 +79,16 @@ if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= flags:
 if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512vbmi"} <= flags:
     config.available_features.add("cpu-avx512-vbmi")
 
-ptxas = "/usr/local/cuda/bin/ptxas"
-if not os.path.exists(ptxas):
-    ptxas = shutil.which("ptxas")
-if ptxas:
-    config.available_features.add("ptxas")
-    config.substitutions.append(("%ptxas", ptxas))
-
-# nvcc, to keep bench/gpu's CUDA sources compiling (they run by hand on a GPU machine).
-nvcc = "/usr/local/cuda/bin/nvcc"
-if not os.path.exists(nvcc):
-    nvcc = shutil.which("nvcc")
-if nvcc:
-    config.available_features.add("nvcc")
-    config.substitutions.append(("%nvcc", nvcc))
+# CUDA toolkit programs, from /usr/local/cuda/bin or PATH: ptxas (the PTX of each kernel kind
+# assembles), nvcc (bench/gpu's CUDA sources compile; they run by hand on a GPU machine). Each is a
+# feature and a substitution of its name.
+for tool in ("ptxas", "nvcc"):
+    path = "/usr/local/cuda/bin/" + tool
+    if not os.path.exists(path):
+        path = shutil.which(tool)
+    if path:
+        config.available_features.add(tool)
+        config.substitutions.append(("%" + tool, path))
 
 # A C compiler, for test/cuda's stand-in CUDA driver (fake_libcuda.c).
 cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")

@@ -16,21 +16,12 @@
 //
 //   nvcc -O3 -arch=sm_90 -o kernel_chain bench/gpu/kernel_chain.cu -lcuda && ./kernel_chain
 #include <cuda.h>
-#include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 
-#define CHECK(x)                                                                        \
-  do {                                                                                  \
-    cudaError_t e = (x);                                                                \
-    if (e != cudaSuccess) {                                                             \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e)); \
-      std::exit(1);                                                                     \
-    }                                                                                   \
-  } while (0)
+#include "graph_timing.h"
+
 
 constexpr int kChain = 256;
 
@@ -88,30 +79,16 @@ float timeChain(cudaStream_t stream, float *data, unsigned *counters, const int 
   CHECK(cudaStreamEndCapture(stream, &graph));
   cudaGraphExec_t exec;
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t start, stop;
-  CHECK(cudaEventCreate(&start));
-  CHECK(cudaEventCreate(&stop));
-  for (int i = 0; i < 5; ++i) CHECK(cudaGraphLaunch(exec, stream));
-  std::vector<float> per;
-  for (int rep = 0; rep < 20; ++rep) {
-    CHECK(cudaEventRecord(start, stream));
-    CHECK(cudaGraphLaunch(exec, stream));
-    CHECK(cudaEventRecord(stop, stream));
-    CHECK(cudaEventSynchronize(stop));
-    float ms;
-    CHECK(cudaEventElapsedTime(&ms, start, stop));
-    per.push_back(ms * 1000.f / kChain);
-  }
+  float per = medianReplayMicros(exec, stream, 5, 20) / kChain;
   float last;
   CHECK(cudaMemcpy(&last, data + kChain - 1, sizeof last, cudaMemcpyDeviceToHost));
   if (last != float(kChain)) {
     std::fprintf(stderr, "wrong result: %g instead of %d\n", last, kChain);
     std::exit(1);
   }
-  std::sort(per.begin(), per.end());
   CHECK(cudaGraphExecDestroy(exec));
   CHECK(cudaGraphDestroy(graph));
-  return per[per.size() / 2];
+  return per;
 }
 
 int main() {

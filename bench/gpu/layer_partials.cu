@@ -38,8 +38,6 @@
 //
 //   nvcc -O3 -std=c++17 -arch=sm_90 [-DFAST=1] -o layer_partials bench/gpu/layer_partials.cu
 //   ./layer_partials [--plain] [--skip MASK] [--stamps]
-#include <cuda_runtime.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -48,14 +46,8 @@
 #include <string_view>
 #include <vector>
 
-#define CHECK(x)                                                                                \
-  do {                                                                                          \
-    cudaError_t e = (x);                                                                        \
-    if (e != cudaSuccess) {                                                                     \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e));   \
-      std::exit(1);                                                                             \
-    }                                                                                           \
-  } while (0)
+#include "graph_timing.h"
+
 
 constexpr int kH = 2560, kI = 6912, kLayers = 32;
 constexpr int kThreads = 512, kWarps = kThreads / 32;
@@ -88,28 +80,20 @@ constexpr int unitsPerWarp(int units) {
 }
 
 // The shape of each kind: its units, rows a unit, rounds a row, input length, quantized copies of
-// the input, constant vectors, partials read (sums, maxima) and written, units' most a warp.
+// the input, constant vectors, partial sums and maxima read, partial sums and maxima written.
+template <int UNITS, int ROWS, int ROUNDS, int K, int COPIES, int CONSTS, int IN_SUMS, int IN_MAXES,
+          int OUT_SUMS, int OUT_MAXES>
+struct ShapeOf {
+  static constexpr int units = UNITS, rows = ROWS, rounds = ROUNDS, k = K, copies = COPIES;
+  static constexpr int consts = CONSTS, inSums = IN_SUMS, inMaxes = IN_MAXES;
+  static constexpr int outSums = OUT_SUMS, outMaxes = OUT_MAXES;
+  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
+};
 template <int K> struct Shape;
-template <> struct Shape<kIfg> {
-  static constexpr int units = kH, rows = 3, rounds = kRoundsH, k = kH, copies = 3, consts = 3;
-  static constexpr int inSums = 2, inMaxes = 3, outSums = 2, outMaxes = 1;
-  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
-};
-template <> struct Shape<kO> {
-  static constexpr int units = kH, rows = 1, rounds = kRoundsH, k = kH, copies = 1, consts = 1;
-  static constexpr int inSums = 2, inMaxes = 1, outSums = 2, outMaxes = 1;
-  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
-};
-template <> struct Shape<kGu> {
-  static constexpr int units = kI, rows = 2, rounds = kRoundsH, k = kH, copies = 1, consts = 1;
-  static constexpr int inSums = 2, inMaxes = 1, outSums = 1, outMaxes = 1;
-  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
-};
-template <> struct Shape<kDown> {
-  static constexpr int units = kH, rows = 1, rounds = kRoundsI, k = kI, copies = 1, consts = 1;
-  static constexpr int inSums = 1, inMaxes = 1, outSums = 2, outMaxes = 3;
-  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
-};
+template <> struct Shape<kIfg> : ShapeOf<kH, 3, kRoundsH, kH, 3, 3, 2, 3, 2, 1> {};
+template <> struct Shape<kO> : ShapeOf<kH, 1, kRoundsH, kH, 1, 1, 2, 1, 2, 1> {};
+template <> struct Shape<kGu> : ShapeOf<kI, 2, kRoundsH, kH, 1, 1, 2, 1, 1, 1> {};
+template <> struct Shape<kDown> : ShapeOf<kH, 1, kRoundsI, kI, 1, 1, 1, 1, 2, 3> {};
 constexpr int kMaxBlocks = 160;
 
 struct Norms {  // one layer's per-element weights; wai = wa wbi and so on, folded at compile time
@@ -566,22 +550,7 @@ int main(int argc, char **argv) {
   CHECK(cudaStreamEndCapture(stream, &graph));
   cudaGraphExec_t exec;
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
-  cudaEvent_t start, stop;
-  CHECK(cudaEventCreate(&start));
-  CHECK(cudaEventCreate(&stop));
-  for (int i = 0; i < 10; ++i) CHECK(cudaGraphLaunch(exec, stream));
-  std::vector<float> steps;
-  for (int rep = 0; rep < 50; ++rep) {
-    CHECK(cudaEventRecord(start, stream));
-    CHECK(cudaGraphLaunch(exec, stream));
-    CHECK(cudaEventRecord(stop, stream));
-    CHECK(cudaEventSynchronize(stop));
-    float ms;
-    CHECK(cudaEventElapsedTime(&ms, start, stop));
-    steps.push_back(ms * 1000.f);
-  }
-  std::sort(steps.begin(), steps.end());
-  float step = steps[steps.size() / 2];
+  float step = medianReplayMicros(exec, stream, 10, 50);
   if (stamps) {
     // The last replay's stamps of layer kStampLayer: per kernel and stage, the earliest and the
     // latest block, in us after the first kernel's earliest wait release.
@@ -610,6 +579,9 @@ int main(int argc, char **argv) {
   // The copy rate: a device-to-device copy of 1 GiB, median of 10.
   size_t copyBytes = size_t(1) << 30;
   char *src = alloc<char>(copyBytes), *dst = alloc<char>(copyBytes);
+  cudaEvent_t start, stop;
+  CHECK(cudaEventCreate(&start));
+  CHECK(cudaEventCreate(&stop));
   std::vector<float> copies;
   for (int rep = 0; rep < 12; ++rep) {
     CHECK(cudaEventRecord(start, stream));
