@@ -106,16 +106,11 @@ def TernGPUSplitEpilogues : Pass<"tern-gpu-split-epilogues", "::mlir::func::Func
     step reads the input and the forget projections) cannot join either
     product's epilogue, since the products run side by side. The part of its
     body that reads only one product's result (and values no product
-    computes) becomes a generic of its own right after that product, and the
-    rest reads its result: `tern-gpu-ternary-matvec` then evaluates that part
-    in the product's epilogue on every multiprocessor. The part must hand the
-    rest exactly one value; where it would hand several, it shrinks to the
-    largest set of its ops that computes one value which alone is used
-    outside. The rest is tried again, for the other product: the recurrence
-    step loses the input projection's dequantization and silu, then the
-    forget projection's dequantization, sigmoid and lower-bound mix (the
-    gate, which both `1 - f` and `f * h` read). The operations and their
-    order are unchanged.
+    computes), when exactly one of its values is used by the rest, becomes a
+    generic of its own right after that product, and the rest reads its
+    result: `tern-gpu-ternary-matvec` then evaluates that part (the input
+    projection's dequantization and silu) in the product's epilogue on every
+    multiprocessor. The operations and their order are unchanged.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }

@@ -15,7 +15,6 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "llvm/ADT/SetVector.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUSPLITEPILOGUES
@@ -75,8 +74,8 @@ bool dependsOn(Operation *op, Operation *target) {
 }
 
 /// Splits `op` around the part of its body that reads only inputs of `product` (or of no
-/// product): returns the op that computes the rest, or null if it did not split.
-linalg::GenericOp splitAround(linalg::GenericOp op, Operation *product, ArrayRef<bool> own) {
+/// product): returns true if it did.
+bool splitAround(linalg::GenericOp op, Operation *product, ArrayRef<bool> own) {
   Block &body = op.getRegion().front();
   // The body ops that depend only on the own inputs' arguments (and on values from outside).
   DenseSet<Value> ownValues;
@@ -103,53 +102,18 @@ linalg::GenericOp splitAround(linalg::GenericOp op, Operation *product, ArrayRef
     for (Value r : inner.getResults())
       ownValues.insert(r);
   }
-  // Exactly one value of the part may be used outside it: the one to store. Where several are
-  // (the forget projection's part: `1 - f` and `f * h` both read its gate f, after the sigmoid
-  // and the lower bound), the part shrinks to what one of its values is computed from, if that
-  // value alone is then used outside (f): the largest such part. The ops left out stay in the
-  // rest.
-  auto usedOutside = [](ArrayRef<Operation *> ops) {
-    llvm::SetVector<Value> values;
-    for (Operation *inner : ops)
-      for (Value r : inner->getResults())
-        for (Operation *user : r.getUsers())
-          if (!llvm::is_contained(ops, user))
-            values.insert(r);
-    return values;
-  };
-  llvm::SetVector<Value> outside = usedOutside(part);
+  // Exactly one value of the part is used outside it: the one to store.
   Value frontier;
-  if (outside.size() == 1) {
-    frontier = outside.front();
-  } else {
-    SmallVector<Operation *> best;
-    SmallVector<Value> candidates;
-    for (Operation *inner : part)
-      llvm::append_range(candidates, inner->getResults());
-    for (Value candidate : candidates) {
-      DenseSet<Operation *> slice;
-      SmallVector<Operation *> work{candidate.getDefiningOp()};
-      while (!work.empty()) {
-        Operation *next = work.pop_back_val();
-        if (!next || !llvm::is_contained(part, next) || !slice.insert(next).second)
-          continue;
-        for (Value operand : next->getOperands())
-          work.push_back(operand.getDefiningOp());
-      }
-      SmallVector<Operation *> ordered; // body order
-      for (Operation *inner : part)
-        if (slice.contains(inner))
-          ordered.push_back(inner);
-      llvm::SetVector<Value> escaping = usedOutside(ordered);
-      if (escaping.size() == 1 && escaping.front() == candidate && ordered.size() > best.size()) {
-        best = ordered;
-        frontier = candidate;
-      }
-    }
-    part = best;
-  }
+  for (Operation *inner : part)
+    for (Value r : inner->getResults())
+      for (Operation *user : r.getUsers())
+        if (!llvm::is_contained(part, user)) {
+          if (frontier && frontier != r)
+            return false;
+          frontier = r;
+        }
   if (!frontier || part.size() < 2 || !frontier.getType().isIntOrFloat())
-    return nullptr;
+    return false;
 
   // The part: an elementwise op over the own inputs it reads, placed right after the latest of
   // them (the product's result).
@@ -174,7 +138,7 @@ linalg::GenericOp splitAround(linalg::GenericOp op, Operation *product, ArrayRef
   Value init = op.getDpsInitOperand(0)->get();
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (!outMap.isIdentity())
-    return nullptr;
+    return false;
   auto initType = cast<RankedTensorType>(init.getType());
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < initType.getRank(); ++d) {
@@ -196,7 +160,7 @@ linalg::GenericOp splitAround(linalg::GenericOp op, Operation *product, ArrayRef
         break;
     }
     if (!from)
-      return nullptr;
+      return false;
     sizes.push_back(tensor::DimOp::create(b, loc, from, at).getResult());
   }
   Value empty = tensor::EmptyOp::create(b, loc, sizes, frontier.getType());
@@ -245,7 +209,7 @@ linalg::GenericOp splitAround(linalg::GenericOp op, Operation *product, ArrayRef
       });
   op->replaceAllUsesWith(rest);
   op.erase();
-  return rest;
+  return true;
 }
 
 struct SplitEpiloguesPass
@@ -258,10 +222,7 @@ struct SplitEpiloguesPass
         candidates.push_back(op);
     });
     DenseMap<Value, Operation *> memo;
-    // The rest of a split op may read another sibling's own part (the recurrence step, once the
-    // input projection's part is out: the forget projection's): it is tried again.
-    while (!candidates.empty()) {
-      linalg::GenericOp op = candidates.pop_back_val();
+    for (linalg::GenericOp op : candidates) {
       SmallVector<Operation *> products;
       for (Value input : op.getDpsInputs())
         products.push_back(productOf(input, memo));
@@ -283,9 +244,8 @@ struct SplitEpiloguesPass
           Operation *p = productOf(input->get(), memo);
           own[input->getOperandNumber()] = p == product || !p;
         }
-        if (linalg::GenericOp rest = splitAround(op, product, own)) {
+        if (splitAround(op, product, own)) {
           memo.clear(); // keyed by values, some of which the split erased
-          candidates.push_back(rest);
           break;
         }
       }

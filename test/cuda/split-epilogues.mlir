@@ -23,18 +23,13 @@
 // CHECK: %[[SIG:.*]] = arith.divf
 // CHECK: %[[SILU:.*]] = arith.mulf %{{.*}}, %[[SIG]] : f32
 // CHECK-NEXT: linalg.yield %[[SILU]] : f32
-// The rest is then split again around %f's own part (its conversion and 1 - f), which goes
-// right after %f's product; what is left multiplies the two split values.
 // CHECK: %[[F:.*]] = linalg.generic {{.*}} attrs = {tern.ternary_accumulate
-// CHECK: %[[K:.*]] = linalg.generic {{.*}} ins(%[[F]] : tensor<1x8xi32>)
-// CHECK-NEXT: ^bb0(%[[FV:.*]]: i32, %{{.*}}: f32):
+// CHECK: linalg.generic {{.*}} ins(%[[S]], %[[F]] : tensor<1x8xf32>, tensor<1x8xi32>)
+// CHECK-NEXT: ^bb0(%[[SV:.*]]: f32, %[[FV:.*]]: i32, %{{.*}}: f32):
+// CHECK-NOT: math.exp
 // CHECK: %[[FF:.*]] = arith.sitofp %[[FV]]
 // CHECK-NEXT: %[[KEEP:.*]] = arith.subf %{{.*}}, %[[FF]] : f32
-// CHECK-NEXT: linalg.yield %[[KEEP]] : f32
-// CHECK: linalg.generic {{.*}} ins(%[[K]], %[[S]] : tensor<1x8xf32>, tensor<1x8xf32>)
-// CHECK-NEXT: ^bb0(%[[KV:.*]]: f32, %[[SV:.*]]: f32, %{{.*}}: f32):
-// CHECK-NOT: math.exp
-// CHECK: %[[A:.*]] = arith.mulf %[[SV]], %[[KV]] : f32
+// CHECK-NEXT: %[[A:.*]] = arith.mulf %[[SV]], %[[KEEP]] : f32
 // CHECK-NEXT: linalg.yield %[[A]] : f32
 func.func @siblings(%qi: tensor<1x16xi8>, %qf: tensor<1x16xi8>, %scale: tensor<1xf32>,
                     %wi: tensor<8x16xi8>, %wf: tensor<8x16xi8>) -> tensor<1x8xf32> {
@@ -75,90 +70,6 @@ func.func @siblings(%qi: tensor<1x16xi8>, %qf: tensor<1x16xi8>, %scale: tensor<1
     linalg.yield %r : f32
   } -> tensor<1x8xf32>
   return %a : tensor<1x8xf32>
-}
-
-// -----
-
-#q = affine_map<(t, n, k) -> (t, k)>
-#w = affine_map<(t, n, k) -> (n, k)>
-#o = affine_map<(t, n, k) -> (t, n)>
-#id = affine_map<(t, n) -> (t, n)>
-#row = affine_map<(t, n) -> (t)>
-#col = affine_map<(t, n) -> (n)>
-
-// The whole recurrence step: both projections' own parts leave. %f's part (its dequantization,
-// sigmoid and lower-bound mix) has two values used by the rest, 1 - f and f * h; it shrinks to
-// the gate f itself, and the rest computes 1 - f, f * h and the sum from it.
-// CHECK-LABEL: func.func @recurrence
-// CHECK: %[[I:.*]] = linalg.generic {{.*}} attrs = {tern.ternary_accumulate
-// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[I]], %arg2 : tensor<1x8xi32>, tensor<1xf32>)
-// CHECK: math.exp
-// CHECK: %[[F:.*]] = linalg.generic {{.*}} attrs = {tern.ternary_accumulate
-// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[F]], %arg3, %arg6 : tensor<1x8xi32>, tensor<1xf32>, tensor<8xf32>)
-// CHECK: math.exp
-// CHECK: arith.subf
-// CHECK-NEXT: arith.mulf
-// CHECK-NEXT: %[[GATE:.*]] = arith.addf
-// CHECK-NEXT: linalg.yield %[[GATE]] : f32
-// CHECK: linalg.generic {{.*}} ins(%[[G]], %[[S]], %arg7 : tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x8xf32>)
-// CHECK-NEXT: ^bb0(%[[GV:.*]]: f32, %[[SV:.*]]: f32, %[[HV:.*]]: f32, %{{.*}}: f32):
-// CHECK-NOT: math.exp
-// CHECK: %[[KEEP:.*]] = arith.subf %{{.*}}, %[[GV]] : f32
-// CHECK-NEXT: %[[A:.*]] = arith.mulf %[[SV]], %[[KEEP]] : f32
-// CHECK-NEXT: %[[FH:.*]] = arith.mulf %[[GV]], %[[HV]] : f32
-// CHECK-NEXT: %[[HT:.*]] = arith.addf %[[FH]], %[[A]] : f32
-// CHECK-NEXT: linalg.yield %[[HT]] : f32
-func.func @recurrence(%qi: tensor<1x16xi8>, %qf: tensor<1x16xi8>, %si: tensor<1xf32>,
-                      %sf: tensor<1xf32>, %wi: tensor<8x16xi8>, %wf: tensor<8x16xi8>,
-                      %lb: tensor<8xf32>, %h: tensor<1x8xf32>) -> tensor<1x8xf32> {
-  %zero = arith.constant 0 : i32
-  %e = tensor.empty() : tensor<1x8xi32>
-  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x8xi32>) -> tensor<1x8xi32>
-  %i = linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%qi, %wi : tensor<1x16xi8>, tensor<8x16xi8>) outs(%z : tensor<1x8xi32>) attrs = {tern.ternary_accumulate = 0 : i32} {
-  ^bb0(%x: i8, %t: i8, %acc: i32):
-    %p = arith.muli %x, %t : i8
-    %p32 = arith.extsi %p : i8 to i32
-    %s = arith.addi %acc, %p32 : i32
-    linalg.yield %s : i32
-  } -> tensor<1x8xi32>
-  %f = linalg.generic {indexing_maps = [#q, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%qf, %wf : tensor<1x16xi8>, tensor<8x16xi8>) outs(%z : tensor<1x8xi32>) attrs = {tern.ternary_accumulate = 0 : i32} {
-  ^bb0(%x: i8, %t: i8, %acc: i32):
-    %p = arith.muli %x, %t : i8
-    %p32 = arith.extsi %p : i8 to i32
-    %s = arith.addi %acc, %p32 : i32
-    linalg.yield %s : i32
-  } -> tensor<1x8xi32>
-  %out = tensor.empty() : tensor<1x8xf32>
-  %ht = linalg.generic {indexing_maps = [#id, #row, #id, #row, #col, #id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%i, %si, %f, %sf, %lb, %h : tensor<1x8xi32>, tensor<1xf32>, tensor<1x8xi32>, tensor<1xf32>, tensor<8xf32>, tensor<1x8xf32>)
-      outs(%out : tensor<1x8xf32>) {
-  ^bb0(%iv: i32, %siv: f32, %fv: i32, %sfv: f32, %lbv: f32, %hv: f32, %o: f32):
-    %one = arith.constant 1.0 : f32
-    %xi = arith.sitofp %iv : i32 to f32
-    %di = arith.divf %xi, %siv : f32
-    %ni = arith.negf %di : f32
-    %ei = math.exp %ni : f32
-    %deni = arith.addf %ei, %one : f32
-    %sigi = arith.divf %one, %deni : f32
-    %silu = arith.mulf %di, %sigi : f32
-    %xf = arith.sitofp %fv : i32 to f32
-    %df = arith.divf %xf, %sfv : f32
-    %nf = arith.negf %df : f32
-    %ef = math.exp %nf : f32
-    %denf = arith.addf %ef, %one : f32
-    %sigf = arith.divf %one, %denf : f32
-    %span = arith.subf %one, %lbv : f32
-    %mix = arith.mulf %span, %sigf : f32
-    %gate = arith.addf %lbv, %mix : f32
-    %keep = arith.subf %one, %gate : f32
-    %a = arith.mulf %silu, %keep : f32
-    %fh = arith.mulf %gate, %hv : f32
-    %r = arith.addf %fh, %a : f32
-    linalg.yield %r : f32
-  } -> tensor<1x8xf32>
-  return %ht : tensor<1x8xf32>
 }
 
 // -----
