@@ -81,9 +81,10 @@ void fill(Kind kind, Random random, uint64_t first, uint64_t count, uint8_t *at)
   }
 }
 
-// One entry of the manifest's "weights", checked.
+// One entry of the manifest's "weights", checked: index in the list, bytes it owns, values it fills
+// from its start.
 struct Entry {
-  uint64_t offset, values;
+  uint64_t index, offset, bytes, values;
   Kind kind;
   Random random;
 };
@@ -122,7 +123,6 @@ bool synthesizeWeights(std::string_view manifestText, const SyntheticWeights &we
                        std::string *error, int threads) {
   nlohmann::json manifest =
       nlohmann::json::parse(manifestText.begin(), manifestText.end(), nullptr, false);
-  std::memset(out, 0, weights.bytes);
   auto list = manifest.is_object() ? manifest.find("weights") : manifest.end();
   if (list == manifest.end() || !list->is_array()) {
     *error = "the manifest lists no \"weights\" to synthesize";
@@ -151,8 +151,30 @@ bool synthesizeWeights(std::string_view manifestText, const SyntheticWeights &we
       return false;
     }
     // Each entry has its own stream of numbers, so entries do not depend on each other's sizes.
-    entries.push_back({offset, bytes / valueBytes(kind), kind, Random{weights.seed * 0x100000001B3ull + index}});
+    entries.push_back({index, offset, bytes, bytes / valueBytes(kind), kind,
+                       Random{weights.seed * 0x100000001B3ull + index}});
   }
+  // The threads fill the entries at once, so no two may overlap; only the bytes no value fills
+  // are zeroed here (the rest is first touched by the threads that fill it).
+  std::vector<const Entry *> byOffset;
+  for (const Entry &entry : entries) byOffset.push_back(&entry);
+  std::sort(byOffset.begin(), byOffset.end(),
+            [](const Entry *a, const Entry *b) { return a->offset < b->offset; });
+  uint64_t end = 0;
+  const Entry *last = nullptr;
+  for (const Entry *entry : byOffset) {
+    if (entry->bytes > 0 && entry->offset < end) {
+      *error = "weights entries " + std::to_string(std::min(last->index, entry->index)) + " and " +
+               std::to_string(std::max(last->index, entry->index)) + " overlap";
+      return false;
+    }
+    if (entry->offset > end) std::memset(out + end, 0, entry->offset - end);
+    uint64_t filled = entry->values * valueBytes(entry->kind);
+    std::memset(out + entry->offset + filled, 0, entry->bytes - filled);
+    end = std::max(end, entry->offset + entry->bytes);
+    if (entry->bytes > 0) last = entry;
+  }
+  std::memset(out + end, 0, weights.bytes - end);
   std::vector<Piece> pieces;
   for (const Entry &entry : entries)
     for (uint64_t first = 0; first < entry.values; first += kPieceValues)

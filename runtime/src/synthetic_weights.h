@@ -21,11 +21,12 @@ struct SyntheticWeights {
 // are malformed; present = false when the artifact carries its weights.
 bool readSyntheticWeights(std::string_view manifestText, SyntheticWeights *out, std::string *error);
 
-// Fills `out` (weights.bytes bytes, zeroed first) with every listed weight drawn from the seed:
-// packed trits with codes of -1, 0 and +1 in the manifest's "packing", f32 values in [0.5, 1)
-// (norm weights, lower bounds), bf16 values in [-1, 1) (the embedding table). The same seed gives the
-// same bytes on every machine and at every thread count: `threads` host threads fill pieces of the
-// entries (0: as many as this process may run on).
+// Fills `out` (weights.bytes bytes) with every listed weight drawn from the seed: packed trits with
+// codes of -1, 0 and +1 in the manifest's "packing", f32 values in [0.5, 1) (norm weights, lower
+// bounds), bf16 values in [-1, 1) (the embedding table); the bytes no weight fills are zeroed, and
+// entries that overlap are refused. The same seed gives the same bytes on every machine and at
+// every thread count: `threads` host threads fill pieces of the entries (0: as many as this process
+// may run on).
 bool synthesizeWeights(std::string_view manifestText, const SyntheticWeights &weights, uint8_t *out,
                        std::string *error, int threads = 0);
 

@@ -1,5 +1,6 @@
 // The weights the runtime synthesizes for `ternc --random-weights` artifacts: the same bytes for a
-// seed on every machine and at every thread count, errors that name the entry.
+// seed on every machine and at every thread count, the bytes no weight fills zeroed, errors that
+// name the entry.
 #include "synthetic_weights.h"
 
 #include <gtest/gtest.h>
@@ -66,6 +67,14 @@ TEST(SyntheticWeights, ValuesInRange) {
     ASSERT_GE(v, 0.5f);
     ASSERT_LT(v, 1.0f);
   }
+  // An f32 entry of 6 bytes: one value, then 2 bytes that no value fills, zeroed.
+  std::vector<uint8_t> tail = synthesize(
+      R"({"random_weights": {"seed": 3}, "weights_bytes": 8, "weights": [
+        {"offset": 0, "bytes": 6, "dtype": "f32"}]})", 2);
+  float v;
+  std::memcpy(&v, tail.data(), 4);
+  EXPECT_GE(v, 0.5f);
+  EXPECT_EQ(std::vector<uint8_t>(tail.begin() + 4, tail.end()), std::vector<uint8_t>(4, 0));
 }
 
 TEST(SyntheticWeights, ErrorsNameTheEntry) {
@@ -76,6 +85,11 @@ TEST(SyntheticWeights, ErrorsNameTheEntry) {
       R"({"weights": [{"offset": 0, "bytes": 8, "dtype": "i8"}, {"offset": 60, "bytes": 8, "dtype": "i8"}]})",
       weights, out.data(), &error));
   EXPECT_EQ(error, "weights entry 1 lies outside weights_bytes");
+  // Filled at once by several threads, entries may not share bytes.
+  EXPECT_FALSE(synthesizeWeights(
+      R"({"weights": [{"offset": 16, "bytes": 8, "dtype": "i8"}, {"offset": 0, "bytes": 17, "dtype": "i8"}]})",
+      weights, out.data(), &error));
+  EXPECT_EQ(error, "weights entries 0 and 1 overlap");
   EXPECT_FALSE(synthesizeWeights(
       R"({"weights": [{"offset": 0, "bytes": 8, "dtype": "f16"}]})", weights, out.data(), &error));
   EXPECT_EQ(error, "weights entry 0: cannot synthesize weights of dtype \"f16\"");
