@@ -74,10 +74,6 @@ __device__ __forceinline__ void stamp(int kind, int stage, bool on) {
 
 constexpr int kMaxSlots = 64;  // units a block, at most (6912 / 132 = 53)
 constexpr int kMinBlocks = 132;
-// Units a warp: every warp of a block takes this many (the last ones padding).
-constexpr int unitsPerWarp(int units) {
-  return ((units + kMinBlocks - 1) / kMinBlocks + kWarps - 1) / kWarps;
-}
 
 // The shape of each kind: its units, rows a unit, rounds a row, input length, quantized copies of
 // the input, constant vectors, partial sums and maxima read, partial sums and maxima written.
@@ -87,7 +83,10 @@ struct ShapeOf {
   static constexpr int units = UNITS, rows = ROWS, rounds = ROUNDS, k = K, copies = COPIES;
   static constexpr int consts = CONSTS, inSums = IN_SUMS, inMaxes = IN_MAXES;
   static constexpr int outSums = OUT_SUMS, outMaxes = OUT_MAXES;
-  static constexpr int unitsPerWarp = ::unitsPerWarp(units);
+  // Units a block at most (with kMinBlocks blocks), and a warp: every warp of a block takes
+  // unitsPerWarp (the last ones padding).
+  static constexpr int maxSlots = (units + kMinBlocks - 1) / kMinBlocks;
+  static constexpr int unitsPerWarp = (maxSlots + kWarps - 1) / kWarps;
 };
 template <int K> struct Shape;
 template <> struct Shape<kIfg> : ShapeOf<kH, 3, kRoundsH, kH, 3, 3, 2, 3, 2, 1> {};
@@ -184,7 +183,7 @@ __global__ __launch_bounds__(kThreads, 2) void layerKernel(Layer L) {
   const int firstSlot = b * (S::units / blocks) + min(b, S::units % blocks);
   const uint32_t weightBytes = slots * S::rows * rowWords * 4;
   uint32_t *ws = reinterpret_cast<uint32_t *>(smem);
-  constexpr uint32_t maxWeightBytes = (S::units + kMinBlocks - 1) / kMinBlocks * S::rows * rowWords * 4;
+  constexpr uint32_t maxWeightBytes = S::maxSlots * S::rows * rowWords * 4;
   float *cs = reinterpret_cast<float *>(smem + maxWeightBytes);
   int8_t *qs = reinterpret_cast<int8_t *>(cs + S::consts * S::k);
 
@@ -397,7 +396,7 @@ __global__ __launch_bounds__(kThreads, 2) void layerKernel(Layer L) {
 template <int K>
 size_t smemBytes() {
   using S = Shape<K>;
-  return size_t((S::units + kMinBlocks - 1) / kMinBlocks) * S::rows * S::rounds * 32 * 4 +
+  return size_t(S::maxSlots) * S::rows * S::rounds * 32 * 4 +
          size_t(S::consts) * S::k * 4 + size_t(S::copies) * S::rounds * 32 * 16;
 }
 
