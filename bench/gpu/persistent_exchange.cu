@@ -18,7 +18,11 @@
 //           atomic, no separate flag.
 //   flags   plain stores, a barrier, one release store of the phase's number per block; 132
 //           threads of every block poll the blocks' flags (acquire), then read the data.
+//   hops    as flags, but through block 0: it polls the blocks' flags, then stores the phase's
+//           number in one word that thread 0 of every block polls; then the data.
 //   coop    plain stores, cooperative_groups' grid.sync(), then the data.
+//   nowait  plain stores and reads with no wait at all: what a phase's own work costs (its reads
+//           may be stale, so its checks are not counted).
 //
 // and, without data, the barrier alone:
 //
@@ -49,7 +53,7 @@ constexpr int kPhases = 4;
 __constant__ int kSizes[kPhases] = {2560, 2560, 6912, 2560};
 constexpr int kMaxSize = 6912;
 
-enum Mode { kLL, kFlags, kCoop };
+enum Mode { kLL, kFlags, kHops, kCoop, kNoWait };
 
 struct Args {
   int layers;
@@ -137,6 +141,28 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
         } while (seen != phase);
       }
       __syncthreads();
+    } else if (mode == kHops) {
+      unsigned *const all = (p & 1) ? a.flags[0] + blocks : a.flags[1] + blocks;
+      __syncthreads();
+      if (t == 0)
+        asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(&flags[block]), "r"(phase) : "memory");
+      if (block == 0) {
+        if (t < blocks) {
+          unsigned seen;
+          do {
+            asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(&flags[t]) : "memory");
+          } while (seen != phase);
+        }
+        __syncthreads();
+        if (t == 0) asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(all), "r"(phase) : "memory");
+      }
+      if (t == 0) {
+        unsigned seen;
+        do {
+          asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(all) : "memory");
+        } while (seen != phase);
+      }
+      __syncthreads();
     } else if (mode == kCoop) {
       cg::this_grid().sync();
     }
@@ -188,7 +214,7 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
                               __uint_as_float(v[k].w);
       if (t < blocks) {
         uint4 v = __ldcg(&partials[t]);
-        if (v.z != phase) atomicAdd(a.errors, 1ull);
+        if (mode != kNoWait && v.z != phase) atomicAdd(a.errors, 1ull);
         partialSum = __uint_as_float(v.x);
       }
     }
@@ -202,7 +228,7 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
     if (t == 0) {
       float total = 0.f;
       for (int w = 0; w < kThreads / 32; ++w) total += warpSums[w];
-      if (total != 0.f) atomicAdd(a.errors, 1ull);
+      if (mode != kNoWait && total != 0.f) atomicAdd(a.errors, 1ull);
     }
   }
 }
@@ -291,11 +317,12 @@ int main(int argc, char **argv) {
   CHECK(cudaEventCreate(&stop));
   std::printf("%d blocks x %d threads, %d layers of %d phases, %s values\n", blocks, kThreads, layers,
               kPhases, int8 ? "int8" : "f32");
-  const char *names[] = {"ll", "flags", "coop", "tags", "tags2"};
-  void (*kernels[])(Args) = {phases<kLL>, phases<kFlags>, phases<kCoop>, tagsOnly, tagsTwoHops};
+  const char *names[] = {"ll", "flags", "hops", "coop", "nowait", "tags", "tags2"};
+  void (*kernels[])(Args) = {phases<kLL>,   phases<kFlags>,  phases<kHops>, phases<kCoop>,
+                             phases<kNoWait>, tagsOnly, tagsTwoHops};
   unsigned base = 1;
   for (int round = 0; round < 2; ++round) {
-    for (int m = 0; m < 5; ++m) {
+    for (int m = 0; m < 7; ++m) {
       std::vector<float> times;
       for (int rep = 0; rep < 6; ++rep) {
         a.base = base;
