@@ -88,6 +88,45 @@ __device__ __forceinline__ uint4 loadLL4(const void *p) {
   return v;
 }
 
+// A phase number stored to / awaited at one word, GPU scope: with release / acquire ordering when
+// `ordered` (the data written before it is visible to who sees it), relaxed otherwise.
+template <bool ordered>
+__device__ __forceinline__ void publish(unsigned *p, unsigned phase) {
+  if (ordered) asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(phase) : "memory");
+  else asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(phase) : "memory");
+}
+template <bool ordered>
+__device__ __forceinline__ void await(const unsigned *p, unsigned phase) {
+  unsigned seen;
+  do {
+    if (ordered) asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(p) : "memory");
+    else asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(p) : "memory");
+  } while (seen != phase);
+}
+
+// Every block publishes its word; 132 threads of every block await all the words.
+template <bool ordered>
+__device__ __forceinline__ void oneHop(unsigned *flags, unsigned phase) {
+  if (threadIdx.x == 0) publish<ordered>(&flags[blockIdx.x], phase);
+  if (threadIdx.x < gridDim.x) await<ordered>(&flags[threadIdx.x], phase);
+  __syncthreads();
+}
+
+// Every block publishes its word; block 0 awaits them all, then publishes `all`, which thread 0 of
+// every block awaits. Two hops instead of one, but each word is polled by at most 132 threads
+// instead of every block's 132.
+template <bool ordered>
+__device__ __forceinline__ void twoHops(unsigned *flags, unsigned *all, unsigned phase) {
+  if (threadIdx.x == 0) publish<ordered>(&flags[blockIdx.x], phase);
+  if (blockIdx.x == 0) {
+    if (threadIdx.x < gridDim.x) await<ordered>(&flags[threadIdx.x], phase);
+    __syncthreads();
+    if (threadIdx.x == 0) publish<ordered>(all, phase);
+  }
+  if (threadIdx.x == 0) await<ordered>(all, phase);
+  __syncthreads();
+}
+
 template <Mode mode>
 __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
   __shared__ float warpSums[kThreads / 32];
@@ -132,37 +171,10 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
     // Wait.
     if (mode == kFlags) {
       __syncthreads();
-      if (t == 0)
-        asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(&flags[block]), "r"(phase) : "memory");
-      if (t < blocks) {
-        unsigned seen;
-        do {
-          asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(&flags[t]) : "memory");
-        } while (seen != phase);
-      }
-      __syncthreads();
+      oneHop<true>(flags, phase);
     } else if (mode == kHops) {
-      unsigned *const all = (p & 1) ? a.flags[0] + blocks : a.flags[1] + blocks;
       __syncthreads();
-      if (t == 0)
-        asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(&flags[block]), "r"(phase) : "memory");
-      if (block == 0) {
-        if (t < blocks) {
-          unsigned seen;
-          do {
-            asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(&flags[t]) : "memory");
-          } while (seen != phase);
-        }
-        __syncthreads();
-        if (t == 0) asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(all), "r"(phase) : "memory");
-      }
-      if (t == 0) {
-        unsigned seen;
-        do {
-          asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(all) : "memory");
-        } while (seen != phase);
-      }
-      __syncthreads();
+      twoHops<true>(flags, (p & 1) ? a.flags[0] + blocks : a.flags[1] + blocks, phase);
     } else if (mode == kCoop) {
       cg::this_grid().sync();
     }
@@ -233,50 +245,16 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
   }
 }
 
-// The least a grid-wide exchange can be: every block stores its phase number in its own word, and
-// 132 threads of every block poll all the words; one barrier.
+// The barrier alone: oneHop / twoHops with relaxed ordering and no data.
 __global__ void __launch_bounds__(kThreads, 1) tagsOnly(Args a) {
-  const int blocks = gridDim.x, block = blockIdx.x, t = threadIdx.x;
-  for (int p = 0; p < a.layers * kPhases; ++p) {
-    const unsigned phase = a.base + unsigned(p);
-    unsigned *const flags = (p & 1) ? a.flags[1] : a.flags[0];
-    if (t == 0) asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(&flags[block]), "r"(phase) : "memory");
-    if (t < blocks) {
-      unsigned seen;
-      do asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(&flags[t]) : "memory");
-      while (seen != phase);
-    }
-    __syncthreads();
-  }
+  for (int p = 0; p < a.layers * kPhases; ++p)
+    oneHop<false>((p & 1) ? a.flags[1] : a.flags[0], a.base + unsigned(p));
 }
-
-// The same through one block: every block stores its phase number in its own word; block 0's first
-// `blocks` threads poll them all, then thread 0 stores the phase number in one word that thread 0
-// of every block polls. Two hops instead of one, but each word is polled by at most 132 threads
-// instead of every block's 132.
 __global__ void __launch_bounds__(kThreads, 1) tagsTwoHops(Args a) {
-  const int blocks = gridDim.x, block = blockIdx.x, t = threadIdx.x;
-  for (int p = 0; p < a.layers * kPhases; ++p) {
-    const unsigned phase = a.base + unsigned(p);
-    unsigned *const flags = (p & 1) ? a.flags[1] : a.flags[0];
-    unsigned *const all = (p & 1) ? a.flags[0] + blocks : a.flags[1] + blocks;
-    if (t == 0) asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(&flags[block]), "r"(phase) : "memory");
-    if (block == 0) {
-      if (t < blocks) {
-        unsigned seen;
-        do asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(&flags[t]) : "memory");
-        while (seen != phase);
-      }
-      __syncthreads();
-      if (t == 0) asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(all), "r"(phase) : "memory");
-    }
-    if (t == 0) {
-      unsigned seen;
-      do asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(all) : "memory");
-      while (seen != phase);
-    }
-    __syncthreads();
-  }
+  const int blocks = gridDim.x;
+  for (int p = 0; p < a.layers * kPhases; ++p)
+    twoHops<false>((p & 1) ? a.flags[1] : a.flags[0],
+                   (p & 1) ? a.flags[0] + blocks : a.flags[1] + blocks, a.base + unsigned(p));
 }
 
 int main(int argc, char **argv) {
