@@ -7,8 +7,10 @@
 //
 #include "backends/cuda/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUDEPENDENTLAUNCH
@@ -29,13 +31,52 @@ bool waits(gpu::GPUFuncOp kernel) {
 
 struct DependentLaunchPass
     : mlir::tern::impl::TernGPUDependentLaunchBase<DependentLaunchPass> {
+  using TernGPUDependentLaunchBase::TernGPUDependentLaunchBase;
+
+  /// The kernels of this module that only `trigger-after-wait-functions` launch.
+  llvm::StringSet<> triggeringAfterWait() {
+    llvm::StringMap<bool> onlyListed;
+    auto module = getOperation()->getParentOfType<ModuleOp>();
+    if (!module || triggerAfterWaitFunctions.empty())
+      return {};
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      if (launch.getKernelModuleName() != getOperation().getSymName())
+        return;
+      auto func = launch->getParentOfType<func::FuncOp>();
+      bool listed =
+          func && llvm::is_contained(triggerAfterWaitFunctions, func.getSymName().str());
+      auto [it, first] = onlyListed.try_emplace(launch.getKernelName(), listed);
+      it->second = it->second && listed;
+    });
+    llvm::StringSet<> kernels;
+    for (const auto &entry : onlyListed)
+      if (entry.second)
+        kernels.insert(entry.first());
+    return kernels;
+  }
+
   void runOnOperation() override {
+    llvm::StringSet<> late = triggeringAfterWait();
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
       if (!kernel.isKernel())
         continue;
       bool waitsLater = waits(kernel);
       OpBuilder b = OpBuilder::atBlockBegin(&kernel.getBody().front());
       Location loc = kernel.getLoc();
+      if (late.contains(kernel.getName())) {
+        // The next kernel may start once every block of this one has passed its wait: only the
+        // kernels before it have completed then, so at most this one and the next are in flight.
+        if (!waitsLater)
+          NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::wait);
+        kernel.walk([&](NVVM::GriddepcontrolOp wait) {
+          if (wait.getKind() != NVVM::GridDepActionKind::wait)
+            return;
+          OpBuilder after(wait);
+          after.setInsertionPointAfter(wait);
+          NVVM::GriddepcontrolOp::create(after, loc, NVVM::GridDepActionKind::launch_dependents);
+        });
+        continue;
+      }
       // The next kernel may start once every block of this one has begun: it only loads
       // weights until it reaches its own wait.
       NVVM::GriddepcontrolOp::create(b, loc, NVVM::GridDepActionKind::launch_dependents);
