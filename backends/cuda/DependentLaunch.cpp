@@ -5,9 +5,9 @@
 // dependent launch (sm_90) the next grid starts early and waits inside
 // itself, after the work that does not depend on the kernel before it.
 //
+#include "backends/cuda/LaunchSites.h"
 #include "backends/cuda/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "llvm/ADT/StringSet.h"
@@ -35,22 +35,11 @@ struct DependentLaunchPass
 
   /// The kernels of this module that only `trigger-after-wait-functions` launch.
   llvm::StringSet<> triggeringAfterWait() {
-    llvm::StringMap<bool> onlyListed;
-    auto module = getOperation()->getParentOfType<ModuleOp>();
-    if (!module || triggerAfterWaitFunctions.empty())
-      return {};
-    module.walk([&](gpu::LaunchFuncOp launch) {
-      if (launch.getKernelModuleName() != getOperation().getSymName())
-        return;
-      auto func = launch->getParentOfType<func::FuncOp>();
-      bool listed =
-          func && llvm::is_contained(triggerAfterWaitFunctions, func.getSymName().str());
-      auto [it, first] = onlyListed.try_emplace(launch.getKernelName(), listed);
-      it->second = it->second && listed;
-    });
     llvm::StringSet<> kernels;
-    for (const auto &entry : onlyListed)
-      if (entry.second)
+    if (triggerAfterWaitFunctions.empty())
+      return kernels;
+    for (const auto &entry : tern::kernelLaunchSites(getOperation(), *triggerAfterWaitFunctions))
+      if (entry.second.onlyFromFunctions)
         kernels.insert(entry.first());
     return kernels;
   }

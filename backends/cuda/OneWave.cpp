@@ -6,12 +6,11 @@
 // blocks per multiprocessor (`.minnctapersm`) makes it budget the registers
 // so that they all fit.
 //
+#include "backends/cuda/LaunchSites.h"
 #include "backends/cuda/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mlir::tern {
@@ -42,19 +41,11 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
   /// batch of up to 32 sequences); std::nullopt for a kernel launched any other way too.
   llvm::StringMap<std::optional<int64_t>> fewTokenRows() {
     llvm::StringMap<std::optional<int64_t>> rows;
-    auto module = getOperation()->getParentOfType<ModuleOp>();
-    if (!module || fewTokenFunctions.empty())
+    if (fewTokenFunctions.empty())
       return rows;
-    module.walk([&](gpu::LaunchFuncOp launch) {
-      if (launch.getKernelModuleName() != getOperation().getSymName())
-        return;
-      auto func = launch->getParentOfType<func::FuncOp>();
-      std::optional<int64_t> size = getConstantIntValue(launch.getGridSizeX());
-      auto [it, first] = rows.try_emplace(launch.getKernelName(), size);
-      if (!func || !llvm::is_contained(fewTokenFunctions, func.getSymName().str()) || !size ||
-          it->second != size)
-        it->second = std::nullopt;
-    });
+    for (const auto &entry : tern::kernelLaunchSites(getOperation(), *fewTokenFunctions))
+      rows[entry.first()] =
+          entry.second.onlyFromFunctions ? entry.second.gridX : std::optional<int64_t>();
     return rows;
   }
 
