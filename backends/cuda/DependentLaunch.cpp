@@ -10,7 +10,6 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "llvm/ADT/StringSet.h"
 
 namespace mlir::tern {
 #define GEN_PASS_DEF_TERNGPUDEPENDENTLAUNCH
@@ -33,26 +32,17 @@ struct DependentLaunchPass
     : mlir::tern::impl::TernGPUDependentLaunchBase<DependentLaunchPass> {
   using TernGPUDependentLaunchBase::TernGPUDependentLaunchBase;
 
-  /// The kernels of this module that only `trigger-after-wait-functions` launch.
-  llvm::StringSet<> triggeringAfterWait() {
-    llvm::StringSet<> kernels;
-    if (triggerAfterWaitFunctions.empty())
-      return kernels;
-    for (const auto &entry : tern::kernelLaunchSites(getOperation(), *triggerAfterWaitFunctions))
-      if (entry.second.onlyFromFunctions)
-        kernels.insert(entry.first());
-    return kernels;
-  }
-
   void runOnOperation() override {
-    llvm::StringSet<> late = triggeringAfterWait();
+    llvm::StringMap<tern::KernelLaunchSites> sites =
+        tern::kernelLaunchSites(getOperation(), *triggerAfterWaitFunctions);
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
       if (!kernel.isKernel())
         continue;
       bool waitsLater = waits(kernel);
       OpBuilder b = OpBuilder::atBlockBegin(&kernel.getBody().front());
       Location loc = kernel.getLoc();
-      if (late.contains(kernel.getName())) {
+      auto site = sites.find(kernel.getName());
+      if (site != sites.end() && site->second.onlyFromFunctions) {
         // The next kernel may start once every block of this one has passed its wait: only the
         // kernels before it have completed then, so at most this one and the next are in flight.
         if (!waitsLater)

@@ -36,25 +36,13 @@ constexpr int64_t kMinFewTokenRegistersPerThread = 128;
 struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
   using TernGPUOneWaveBase::TernGPUOneWaveBase;
 
-  /// For each kernel of this module launched only from few-token functions, always with the same
-  /// constant grid x, that x (a grid along y then counts blocks of tokens: one row of them holds a
-  /// batch of up to 32 sequences); std::nullopt for a kernel launched any other way too.
-  llvm::StringMap<std::optional<int64_t>> fewTokenRows() {
-    llvm::StringMap<std::optional<int64_t>> rows;
-    if (fewTokenFunctions.empty())
-      return rows;
-    for (const auto &entry : tern::kernelLaunchSites(getOperation(), *fewTokenFunctions))
-      rows[entry.first()] =
-          entry.second.onlyFromFunctions ? entry.second.gridX : std::optional<int64_t>();
-    return rows;
-  }
-
   void runOnOperation() override {
     if (multiprocessors < 1) {
       getOperation().emitError("tern-gpu-one-wave: multiprocessors must be at least 1");
       return signalPassFailure();
     }
-    llvm::StringMap<std::optional<int64_t>> rows = fewTokenRows();
+    llvm::StringMap<tern::KernelLaunchSites> sites =
+        tern::kernelLaunchSites(getOperation(), *fewTokenFunctions);
     for (gpu::GPUFuncOp kernel : getOperation().getOps<gpu::GPUFuncOp>()) {
       DenseI32ArrayAttr grid = kernel.getKnownGridSizeAttr();
       DenseI32ArrayAttr block = kernel.getKnownBlockSizeAttr();
@@ -64,10 +52,13 @@ struct OneWavePass : mlir::tern::impl::TernGPUOneWaveBase<OneWavePass> {
       if (grid) {
         for (int32_t g : grid.asArrayRef())
           blocks *= g;
-      } else if (std::optional<int64_t> row = rows.lookup(kernel.getName())) {
-        // Its blocks along x for one row along y, with registers for the tensor-core kernel's
-        // loops kept (fewer spill).
-        blocks = *row;
+      } else if (auto site = sites.find(kernel.getName());
+                 site != sites.end() && site->second.onlyFromFunctions && site->second.gridX) {
+        // Launched only from few-token functions, always with the same constant grid x (a grid
+        // along y then counts blocks of tokens: one row of them holds a batch of up to 32
+        // sequences): its blocks along x for one row along y, with registers for the tensor-core
+        // kernel's loops kept (fewer spill).
+        blocks = *site->second.gridX;
         minRegisters = kMinFewTokenRegistersPerThread;
       } else {
         continue;
