@@ -1,5 +1,5 @@
-// What bench/gpu's CUDA programs share: CHECK for runtime API calls, and the median time of a CUDA
-// graph's replays.
+// What bench/gpu's CUDA programs share: CHECK for runtime API calls, a kernel launch with or
+// without programmatic dependent launch, and the median time of a CUDA graph's replays.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -17,6 +17,24 @@
       std::exit(1);                                                                           \
     }                                                                                         \
   } while (0)
+
+// Launches `kernel` on `stream`; with `dependent`, as a programmatic dependent launch (it may start
+// before the kernel before it ends, and waits for it with griddepcontrol.wait).
+template <typename... Params, typename... Values>
+void launchKernel(cudaStream_t stream, dim3 grid, dim3 block, size_t sharedBytes, bool dependent,
+                  void (*kernel)(Params...), Values... values) {
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = sharedBytes;
+  config.stream = stream;
+  cudaLaunchAttribute attribute;
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = &attribute;
+  config.numAttrs = dependent ? 1 : 0;
+  CHECK(cudaLaunchKernelEx(&config, kernel, values...));
+}
 
 // Replays `exec` `warmups` times, then `reps` more one at a time between two events: the median
 // replay, in microseconds.

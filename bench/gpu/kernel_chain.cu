@@ -64,17 +64,8 @@ float timeChain(cudaStream_t stream, float *data, unsigned *counters, const int 
   CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
   if (mode == kFlag) CHECK(cudaMemsetAsync(counters, 0, kChain * sizeof(unsigned), stream));
   for (int i = 0; i < kChain; ++i) {
-    cudaLaunchConfig_t config = {};
-    config.gridDim = dim3(shapes[i % 2][0]);
-    config.blockDim = dim3(shapes[i % 2][1]);
-    config.stream = stream;
-    cudaLaunchAttribute attribute;
-    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attribute.val.programmaticStreamSerializationAllowed = 1;
-    config.attrs = &attribute;
-    config.numAttrs = (mode == kPlain || i == 0) ? 0 : 1;
-    CHECK(cudaLaunchKernelEx(&config, link<mode>, data, counters, i,
-                             unsigned(shapes[(i + 1) % 2][0])));
+    launchKernel(stream, shapes[i % 2][0], shapes[i % 2][1], 0, mode != kPlain && i > 0,
+                 link<mode>, data, counters, i, unsigned(shapes[(i + 1) % 2][0]));
   }
   CHECK(cudaStreamEndCapture(stream, &graph));
   cudaGraphExec_t exec;

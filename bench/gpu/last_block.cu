@@ -132,21 +132,6 @@ struct Buffers {
   unsigned *counters;
 };
 
-template <typename... Args, typename... Values>
-void launch(cudaStream_t stream, int blocks, int threads, bool dependent,
-            void (*kernel)(Args...), Values... values) {
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(blocks);
-  config.blockDim = dim3(threads);
-  config.stream = stream;
-  cudaLaunchAttribute attribute;
-  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute.val.programmaticStreamSerializationAllowed = 1;
-  config.attrs = &attribute;
-  config.numAttrs = dependent ? 1 : 0;
-  CHECK(cudaLaunchKernelEx(&config, kernel, values...));
-}
-
 float timePairs(cudaStream_t stream, const Buffers &b, Mode mode, int productBlocks) {
   bool early = mode == kPairEarly || mode == kLastEarly;
   bool fused = mode == kLast || mode == kLastEarly;
@@ -157,13 +142,13 @@ float timePairs(cudaStream_t stream, const Buffers &b, Mode mode, int productBlo
   CHECK(cudaMemsetAsync(b.counters, 0, kPairs * sizeof(unsigned), stream));
   for (int pair = 0; pair < kPairs; ++pair) {
     if (fused) {
-      launch(stream, productBlocks, kProductThreads, pair > 0, product<true>, (const int *)b.in,
-             b.out, b.counters, b.sums, pair, early, gN);
+      launchKernel(stream, productBlocks, kProductThreads, 0, pair > 0, product<true>,
+                   (const int *)b.in, b.out, b.counters, b.sums, pair, early, gN);
     } else {
-      launch(stream, productBlocks, kProductThreads, pair > 0, product<false>, (const int *)b.in,
-             b.out, b.counters, b.sums, pair, early, gN);
-      launch(stream, 1, kStepThreads, true, stepKernel, (const int *)b.out, b.in, b.sums, pair,
-             early, gN);
+      launchKernel(stream, productBlocks, kProductThreads, 0, pair > 0, product<false>,
+                   (const int *)b.in, b.out, b.counters, b.sums, pair, early, gN);
+      launchKernel(stream, 1, kStepThreads, 0, true, stepKernel, (const int *)b.out, b.in, b.sums,
+                   pair, early, gN);
     }
   }
   CHECK(cudaStreamEndCapture(stream, &graph));

@@ -533,17 +533,8 @@ int main(int argc, char **argv) {
   int launched = 0;
   for (const Layer &b : layers) {
     for (int k = 0; k < 4; ++k) {
-      cudaLaunchConfig_t config = {};
-      config.gridDim = dim3(blocks);
-      config.blockDim = dim3(kThreads);
-      config.dynamicSmemBytes = smem[k];
-      config.stream = stream;
-      cudaLaunchAttribute attribute;
-      attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-      attribute.val.programmaticStreamSerializationAllowed = 1;
-      config.attrs = &attribute;
-      config.numAttrs = (plain || launched++ == 0) ? 0 : 1;
-      CHECK(cudaLaunchKernelEx(&config, kernels[k], b));
+      bool dependent = !plain && launched++ > 0;
+      launchKernel(stream, blocks, kThreads, smem[k], dependent, kernels[k], b);
     }
   }
   CHECK(cudaStreamEndCapture(stream, &graph));
