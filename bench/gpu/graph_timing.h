@@ -1,5 +1,6 @@
 // What bench/gpu's CUDA programs share: CHECK for runtime API calls, a kernel launch with or
-// without programmatic dependent launch, and the median time of a CUDA graph's replays.
+// without programmatic dependent launch, the median time of a CUDA graph's replays, and the
+// 16-byte GPU-scope load of the programs that poll data other blocks store.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -57,4 +58,15 @@ inline float medianReplayMicros(cudaGraphExec_t exec, cudaStream_t stream, int w
   CHECK(cudaEventDestroy(stop));
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// 16 bytes loaded at GPU scope (relaxed: not from a stale L1 line), for polling what other blocks
+// store.
+__device__ __forceinline__ uint4 loadRelaxed4(const void *p) {
+  uint4 v;
+  asm volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p)
+               : "memory");
+  return v;
 }

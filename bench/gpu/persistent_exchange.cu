@@ -79,14 +79,6 @@ __device__ __forceinline__ float unpackSum(uint32_t v) {
 __device__ __forceinline__ void storeLL(uint2 *p, uint32_t value, unsigned tag) {
   asm volatile("st.relaxed.gpu.global.v2.u32 [%0], {%1, %2};" ::"l"(p), "r"(value), "r"(tag) : "memory");
 }
-__device__ __forceinline__ uint4 loadLL4(const void *p) {
-  uint4 v;
-  asm volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p)
-               : "memory");
-  return v;
-}
 
 // A phase number stored to / awaited at one word, GPU scope: with release / acquire ordering when
 // `ordered` (the data written before it is visible to who sees it), relaxed otherwise.
@@ -192,7 +184,7 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
 #pragma unroll
         for (int k = 0; k < kPer; ++k) {
           const int u2 = t + k * kThreads;
-          if (u2 < units / 2 && (v[k].y != phase || v[k].w != phase)) v[k] = loadLL4(&ll[2 * u2]);
+          if (u2 < units / 2 && (v[k].y != phase || v[k].w != phase)) v[k] = loadRelaxed4(&ll[2 * u2]);
         }
 #pragma unroll
         for (int k = 0; k < kPer; ++k) {
@@ -207,7 +199,7 @@ __global__ void __launch_bounds__(kThreads, 1) phases(Args a) {
                         : __uint_as_float(v[k].x) + __uint_as_float(v[k].z);
       if (t < blocks) {
         uint4 w;
-        do w = loadLL4(&partials[t]);
+        do w = loadRelaxed4(&partials[t]);
         while (w.z != phase || w.w != phase);
         partialSum = __uint_as_float(w.x);
       }
