@@ -1,6 +1,7 @@
 // What bench/gpu's CUDA programs share: CHECK for runtime API calls, a kernel launch with or
-// without programmatic dependent launch, the median time of a CUDA graph's replays, and the
-// 16-byte GPU-scope load of the programs that poll data other blocks store.
+// without programmatic dependent launch and the kernels' side of it, the median time of a CUDA
+// graph's replays, and the 16-byte GPU-scope load of the programs that poll data other blocks
+// store.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -36,6 +37,14 @@ void launchKernel(cudaStream_t stream, dim3 grid, dim3 block, size_t sharedBytes
   config.numAttrs = dependent ? 1 : 0;
   CHECK(cudaLaunchKernelEx(&config, kernel, values...));
 }
+
+// The device side of a programmatic dependent launch: let the next kernel start (once every block
+// of this one has signalled), and wait until the kernel before this one has completed and its
+// memory is visible. The "memory" clobber keeps loads and stores on their side of each.
+__device__ __forceinline__ void signalDependents() {
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+}
+__device__ __forceinline__ void waitForPrimary() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
 
 // Replays `exec` `warmups` times, then `reps` more one at a time between two events: the median
 // replay, in microseconds.

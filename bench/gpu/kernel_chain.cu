@@ -49,8 +49,8 @@ __device__ __forceinline__ void signal(unsigned *counter) {
 // writes; every thread of every block takes part in the wait).
 template <Mode mode>
 __global__ void link(float *data, unsigned *counters, int index, unsigned previousBlocks) {
-  if (mode != kPlain) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-  if (mode == kPdl) asm volatile("griddepcontrol.wait;" ::: "memory");
+  if (mode != kPlain) signalDependents();
+  if (mode == kPdl) waitForPrimary();
   if (mode == kFlag && index > 0) waitFor(&counters[index - 1], previousBlocks);
   if (blockIdx.x == 0 && threadIdx.x == 0) data[index] = (index ? data[index - 1] : 0.f) + 1.f;
   if (mode == kFlag) signal(&counters[index]);

@@ -50,9 +50,9 @@ constexpr const char *kModeNames[] = {"pair",   "pair-early",   "last",       "l
 constexpr Mode kModes[] = {kPair, kPairEarly, kLast, kLastEarly, kPolled, kPolledEarly, kPolledBoth};
 
 __device__ __forceinline__ void enter(bool early) {
-  if (early) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-  if (!early) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  if (early) signalDependents();
+  waitForPrimary();
+  if (!early) signalDependents();
 }
 
 // The sum of `value` over the block (any multiple of 32 threads up to 1024), in every thread.
@@ -183,7 +183,7 @@ __global__ void __launch_bounds__(kProductThreads)
   uint4 copy[kPer];
   if (!pollInput) enter(false);
   loadTagged<kProductThreads>(in, n, unsigned(pair), pollInput, copy, errors);
-  if (pollInput) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  if (pollInput) signalDependents();
 #pragma unroll
   for (int k = 0; k < kPer; ++k) {
     int i = threadIdx.x + k * kProductThreads;
@@ -208,10 +208,10 @@ __global__ void __launch_bounds__(kStepThreads)
     polledStep(const uint2 *out, uint2 *in, int *sums, int pair, bool early, int n,
                unsigned *errors) {
   constexpr int kPer = (kMaxN / 2 + kStepThreads - 1) / kStepThreads;
-  if (early) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  if (early) signalDependents();
   uint4 v[kPer];
   loadTagged<kStepThreads>(out, n, unsigned(pair + 1), true, v, errors);
-  if (!early) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+  if (!early) signalDependents();
   int local = 0;
 #pragma unroll
   for (int k = 0; k < kPer; ++k) local += int(v[k].x) + int(v[k].z);

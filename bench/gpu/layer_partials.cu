@@ -221,8 +221,8 @@ __global__ __launch_bounds__(kThreads, 2) void layerKernel(Layer L) {
     if (K == kDown)
       c0 = L.next.wa[unit], c1 = L.next.wbi[unit], c2 = L.next.wbf[unit], c3 = L.next.wbg[unit];
   }
-  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-  asm volatile("griddepcontrol.wait;" ::: "memory");
+  signalDependents();
+  waitForPrimary();
   stamp(K, 1, stamps);
 
   // After: the input vector, the row's own inputs, the partials of the kernel before.
